@@ -1,0 +1,33 @@
+"""Keeps a local server process from outliving the app that started it.
+
+The app starts the engine and the sandbox with a pipe on their standard
+input and never writes to it. When the app exits in any way, SIGKILL and
+crashes included, the operating system closes that pipe, the child reads
+end-of-file and ends itself. This works on every OS; on Linux the parent
+also asks the kernel for a SIGTERM on its death (see children.py).
+"""
+
+import logging
+import os
+import sys
+import threading
+
+log = logging.getLogger(__name__)
+
+
+def exit_when_parent_dies() -> None:
+    """Watch standard input in a daemon thread; exit the process at its EOF."""
+    thread = threading.Thread(target=_watch_stdin, name="lifeline", daemon=True)
+    thread.start()
+
+
+def _watch_stdin() -> None:
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    except (OSError, ValueError):
+        pass
+
+    log.info("the parent process is gone; exiting")
+    # os._exit: the server's own shutdown could wait on open connections.
+    os._exit(0)

@@ -1,0 +1,81 @@
+"""The embedded demo: a sandbox gateway and the embedded engine on loopback.
+
+Used by the window (`--demo`, and the first run), by `python -m app run
+--demo` and by the tests, so all three meet the same processes. The engine
+starts first, so the sandbox can be told its URL.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.children import LocalServer, app_command
+from app.paths import data_dir
+
+log = logging.getLogger(__name__)
+
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the documented sign-in of the local demo
+
+
+@dataclass
+class DemoStack:
+    """The two local servers and how to sign in to the gateway among them."""
+
+    folder: Path
+    extra_sandbox_args: list[str] = field(default_factory=list)
+    engine: LocalServer | None = None
+    sandbox: LocalServer | None = None
+    username: str = DEMO_USER
+    password: str = DEMO_PASSWORD
+
+    @property
+    def gateway_url(self) -> str:
+        assert self.sandbox and self.sandbox.url, "the stack is not started"
+        return self.sandbox.url
+
+    @property
+    def engine_url(self) -> str:
+        assert self.engine and self.engine.url, "the stack is not started"
+        return self.engine.url
+
+    def start(self) -> "DemoStack":
+        """Start the engine, then the sandbox that knows it. Blocks until up."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.engine = LocalServer(
+            "engine",
+            app_command(
+                "engine", "--port", "0", "--files", str(self.folder / "engine-files")
+            ),
+        )
+        self.sandbox = LocalServer(
+            "sandbox",
+            app_command(
+                "sandbox",
+                "--port", "0",
+                "--db", str(self.folder / "sandbox.sqlite3"),
+                "--user", self.username,
+                "--password", self.password,
+                *self.extra_sandbox_args,
+            ),
+        )
+        try:
+            engine_url = self.engine.start()
+            self.sandbox.command += ["--engine", engine_url]
+            self.sandbox.start()
+        except BaseException:
+            self.stop()
+            raise
+        log.info("demo gateway %s with engine %s", self.gateway_url, engine_url)
+        return self
+
+    def stop(self) -> None:
+        """Stop both servers; safe to call at any point, and twice."""
+        for server in (self.sandbox, self.engine):
+            if server is not None:
+                server.stop()
+
+
+def demo_folder() -> Path:
+    """Where the demo keeps its database and files between runs."""
+    return data_dir() / "demo"
