@@ -123,7 +123,8 @@ class LocalServer:
             process.stdin.close()
 
     def _read_output(self) -> None:
-        assert self._process is not None and self._process.stdout is not None
+        assert self._process is not None
+        assert self._process.stdout is not None
         for raw in self._process.stdout:
             line = raw.decode("utf-8", "replace").rstrip()
             self._lines.append(line)

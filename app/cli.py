@@ -30,7 +30,9 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         prog="pegasus-reports",
         description=f"{APP_NAME}: run, schedule and author Pegasus Gateway reports.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {__version__}"
+    )
     parser.add_argument(
         "--debug", action="store_true", help="log requests and timings to stderr"
     )

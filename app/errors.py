@@ -36,7 +36,7 @@ class ManifestError(PegasusError):
     """A manifest, or one of its scripts, cannot be used."""
 
 
-class JobFailed(PegasusError):
+class JobError(PegasusError):
     """A report job ended in the error state; the text is the engine's."""
 
 

@@ -15,7 +15,7 @@ from app.paths import data_dir
 log = logging.getLogger(__name__)
 
 DEMO_USER = "demo"
-DEMO_PASSWORD = "demo"  # noqa: S105 - the documented sign-in of the local demo
+DEMO_PASSWORD = "demo"  # the documented, public sign-in of the local demo
 
 
 @dataclass
@@ -31,12 +31,14 @@ class DemoStack:
 
     @property
     def gateway_url(self) -> str:
-        assert self.sandbox and self.sandbox.url, "the stack is not started"
+        if not (self.sandbox and self.sandbox.url):
+            raise RuntimeError("the demo stack is not started")
         return self.sandbox.url
 
     @property
     def engine_url(self) -> str:
-        assert self.engine and self.engine.url, "the stack is not started"
+        if not (self.engine and self.engine.url):
+            raise RuntimeError("the demo stack is not started")
         return self.engine.url
 
     def start(self) -> "DemoStack":
@@ -45,17 +47,27 @@ class DemoStack:
         self.engine = LocalServer(
             "engine",
             app_command(
-                "engine", "--port", "0", "--files", str(self.folder / "engine-files")
+                "engine",
+                "--port",
+                "0",
+                "--files",
+                str(self.folder / "engine-files"),
+                "--watch-stdin",
             ),
         )
         self.sandbox = LocalServer(
             "sandbox",
             app_command(
                 "sandbox",
-                "--port", "0",
-                "--db", str(self.folder / "sandbox.sqlite3"),
-                "--user", self.username,
-                "--password", self.password,
+                "--port",
+                "0",
+                "--db",
+                str(self.folder / "sandbox.sqlite3"),
+                "--user",
+                self.username,
+                "--password",
+                self.password,
+                "--watch-stdin",
                 *self.extra_sandbox_args,
             ),
         )

@@ -49,9 +49,11 @@ def serve(make_app: AsgiFactory, *, name: str, port: int, banner: str = "") -> N
     )
     server = uvicorn.Server(config)
 
-    print(f"{name} {READY_MARK} {url}", flush=True)
+    # The parent process reads this line from our stdout: not a log message.
+    sys.stdout.write(f"{name} {READY_MARK} {url}\n")
     if banner:
-        print(banner, flush=True)
+        sys.stdout.write(banner + "\n")
+    sys.stdout.flush()
     log.info("%s listening on %s", name, url)
 
     asyncio.run(server.serve(sockets=[sock]))

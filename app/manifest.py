@@ -1,0 +1,361 @@
+"""Engine manifests: parse, check, and resolve every `$ref` of every script.
+
+A manifest is `{definitions, scripts}` (DESIGN.md, "Protocol facts"). Loading
+never raises for bad content: each problem is recorded with where it is, a
+script with an error is marked unusable, and the other scripts stay usable.
+References are accepted in both written forms, `{"$ref": "#/definitions/x"}`
+and the string `"$ref: #/definitions/x"` seen in the gateway's documents, and
+are resolved with `referencing` against the manifest itself.
+"""
+
+import copy
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT7
+
+log = logging.getLogger(__name__)
+
+CATEGORIES: dict[str, str] = {
+    "live_reports": "Live reports",
+    "trip_analysis": "Trip analysis",
+    "vehicle_metrics": "Vehicle metrics",
+    "device_behavior": "Device behavior",
+    "fleet_status": "Fleet status",
+    "accessories": "Accessories",
+}
+OTHER_CATEGORY = "other"
+OTHER_LABEL = "Other"
+
+MANIFEST_URI = "urn:pegasus-reports:manifest"
+_STRING_REF = re.compile(r"^\s*\$ref\s*:\s*(\S+)\s*$")
+
+Severity = Literal["error", "warning"]
+JsonObject = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a manifest, and where it is."""
+
+    severity: Severity
+    message: str
+    pointer: str = ""
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        place = f" ({self.pointer})" if self.pointer else ""
+        if self.line is not None:
+            return f"line {self.line}, column {self.column}: {self.message}{place}"
+        return f"{self.message}{place}"
+
+
+@dataclass
+class Script:
+    """One report a manifest offers, with its parameters schema resolved."""
+
+    script: str
+    title: str
+    desc: str = ""
+    icon: str | None = None
+    app_url: str | None = None
+    category: str = OTHER_CATEGORY
+    schedule: bool = False
+    schema: JsonObject = field(default_factory=dict)
+    validation_schema: JsonObject = field(default_factory=dict)
+    engine_url: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def usable(self) -> bool:
+        return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, OTHER_LABEL)
+
+
+@dataclass
+class Manifest:
+    """A loaded manifest: its scripts and the problems found in it."""
+
+    source: str
+    scripts: list[Script] = field(default_factory=list)
+    definitions: JsonObject = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def all_problems(self) -> list[Problem]:
+        return self.problems + [p for s in self.scripts for p in s.problems]
+
+    def script(self, name: str) -> Script | None:
+        return next((s for s in self.scripts if s.script == name), None)
+
+
+def load_manifest(
+    data: str | bytes | JsonObject, *, source: str, engine_url: str = ""
+) -> Manifest:
+    """Load a manifest from JSON text or an already parsed object."""
+    manifest = Manifest(source=source)
+
+    document = data if isinstance(data, dict) else _parse_json(data, manifest)
+    if document is None:
+        return manifest
+    if not isinstance(document, dict):
+        manifest.problems.append(
+            Problem("error", "a manifest must be a JSON object with scripts", "")
+        )
+        return manifest
+
+    document = normalize_refs(document)
+    definitions = document.get("definitions", {})
+    if not isinstance(definitions, dict):
+        manifest.problems.append(
+            Problem("error", "definitions must be an object", "/definitions")
+        )
+        definitions = {}
+    manifest.definitions = definitions
+
+    scripts = document.get("scripts")
+    if not isinstance(scripts, list):
+        manifest.problems.append(
+            Problem("error", "the manifest has no list of scripts", "/scripts")
+        )
+        return manifest
+
+    resolver = (
+        Registry()
+        .with_resource(
+            MANIFEST_URI, Resource.from_contents(document, default_specification=DRAFT7)
+        )
+        .resolver(base_uri=MANIFEST_URI)
+    )
+    seen: set[str] = set()
+    for index, entry in enumerate(scripts):
+        script = _load_script(entry, f"/scripts/{index}", resolver, definitions)
+        script.engine_url = engine_url
+        _check_name(script, f"/scripts/{index}", seen)
+        manifest.scripts.append(script)
+
+    log.debug(
+        "manifest %s: %d scripts, %d problems",
+        source,
+        len(manifest.scripts),
+        len(manifest.all_problems),
+    )
+    return manifest
+
+
+def normalize_refs(node: Any) -> Any:
+    """A copy of node with every string-form `$ref` made a `{"$ref": ...}`."""
+    if isinstance(node, str):
+        match = _STRING_REF.match(node)
+        return {"$ref": match.group(1)} if match else node
+    if isinstance(node, dict):
+        return {key: normalize_refs(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [normalize_refs(item) for item in node]
+    return node
+
+
+def group_by_category(scripts: list[Script]) -> list[tuple[str, list[Script]]]:
+    """Scripts grouped under their category labels, in the catalog's order."""
+    order = [*CATEGORIES, OTHER_CATEGORY]
+    groups: dict[str, list[Script]] = {}
+    for script in scripts:
+        groups.setdefault(script.category, []).append(script)
+
+    return [
+        (CATEGORIES.get(key, OTHER_LABEL), sorted(groups[key], key=lambda s: s.title))
+        for key in order
+        if key in groups
+    ]
+
+
+def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        manifest.problems.append(
+            Problem("error", f"not valid JSON: {exc.msg}", "", exc.lineno, exc.colno)
+        )
+    except UnicodeDecodeError as exc:
+        manifest.problems.append(Problem("error", f"not UTF-8 text: {exc.reason}"))
+    return None
+
+
+def _load_script(
+    entry: Any, pointer: str, resolver: Any, definitions: JsonObject
+) -> Script:
+    if not isinstance(entry, dict):
+        script = Script(script="", title=f"(entry {pointer})")
+        script.problems.append(Problem("error", "a script must be an object", pointer))
+        return script
+
+    name = entry.get("script")
+    script = Script(
+        script=name if isinstance(name, str) else "",
+        title=_text(entry.get("title")) or (name if isinstance(name, str) else ""),
+        desc=_text(entry.get("desc")),
+        icon=_text(entry.get("icon")) or None,
+        app_url=_text(entry.get("app_url")) or None,
+    )
+    _check_fields(script, entry, pointer)
+
+    raw_schema = entry.get("parameters_schema")
+    if raw_schema is None:
+        raw_schema = {"type": "object", "properties": {}}
+    if not isinstance(raw_schema, dict):
+        script.problems.append(
+            Problem(
+                "error",
+                "parameters_schema must be an object schema",
+                f"{pointer}/parameters_schema",
+            )
+        )
+        return script
+
+    script.validation_schema = {**raw_schema, "definitions": definitions}
+    try:
+        script.schema = _Dereferencer(resolver).resolve(
+            raw_schema, f"{pointer}/parameters_schema"
+        )
+    except _RefError as exc:
+        script.problems.append(Problem("error", exc.message, exc.pointer))
+    return script
+
+
+def _check_fields(script: Script, entry: JsonObject, pointer: str) -> None:
+    problems = script.problems
+    if not _text(entry.get("title")):
+        problems.append(Problem("error", "the script has no title", f"{pointer}/title"))
+
+    category = entry.get("category")
+    if category in CATEGORIES:
+        script.category = category
+    elif category is not None:
+        problems.append(
+            Problem(
+                "warning",
+                f"unknown category {category!r}; shown under {OTHER_LABEL}",
+                f"{pointer}/category",
+            )
+        )
+
+    schedule = entry.get("schedule", False)
+    if isinstance(schedule, bool):
+        script.schedule = schedule
+    else:
+        problems.append(
+            Problem("error", "schedule must be true or false", f"{pointer}/schedule")
+        )
+
+
+def _check_name(script: Script, pointer: str, seen: set[str]) -> None:
+    name = script.script
+    if not name:
+        script.problems.append(
+            Problem("error", "the script has no name (script)", f"{pointer}/script")
+        )
+        return
+    if re.search(r"\s", name):
+        script.problems.append(
+            Problem(
+                "error",
+                f"script name {name!r} contains a space",
+                f"{pointer}/script",
+            )
+        )
+    if name in seen:
+        script.problems.append(
+            Problem(
+                "error",
+                f"script name {name!r} is used by more than one script",
+                f"{pointer}/script",
+            )
+        )
+    seen.add(name)
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class _RefError(Exception):
+    def __init__(self, message: str, pointer: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+
+class _Dereferencer:
+    """Inlines `$ref`s, keeping the keywords written beside each one.
+
+    A schema that really recurses (a tree whose node contains itself) keeps
+    its inner `$ref` where the recursion closes, so the form can expand it on
+    demand. A cycle made only of references never reaches a schema and is an
+    error naming the pointers in it.
+    """
+
+    def __init__(self, resolver: Any) -> None:
+        self._resolver = resolver
+
+    def resolve(self, node: Any, pointer: str, active: tuple[str, ...] = ()) -> Any:
+        if isinstance(node, list):
+            return [
+                self.resolve(item, f"{pointer}/{i}", active)
+                for i, item in enumerate(node)
+            ]
+        if not isinstance(node, dict):
+            return node
+        if isinstance(node.get("$ref"), str):
+            return self._inline(node, pointer, active)
+        return {
+            key: self.resolve(value, f"{pointer}/{_escape(key)}", active)
+            for key, value in node.items()
+        }
+
+    def _inline(self, node: JsonObject, pointer: str, active: tuple[str, ...]) -> Any:
+        target, chain = self._follow(node["$ref"], pointer)
+        if chain[-1] in active:
+            # The schema recurses through real content: stop here, leave the ref.
+            return copy.deepcopy(node)
+
+        resolved = self.resolve(target, chain[-1], (*active, chain[-1]))
+        if not isinstance(resolved, dict):
+            raise _RefError(f"{node['$ref']} does not point to a schema", pointer)
+
+        siblings = {k: v for k, v in node.items() if k != "$ref"}
+        return {**resolved, **self.resolve(siblings, pointer, active)}
+
+    def _follow(self, ref: str, pointer: str) -> tuple[Any, list[str]]:
+        """The first non-reference schema a chain of `$ref`s leads to."""
+        chain: list[str] = []
+        current = ref
+        while True:
+            if current in chain:
+                loop = " -> ".join([*chain, current])
+                raise _RefError(f"the references form a cycle: {loop}", pointer)
+            chain.append(current)
+            try:
+                target = self._resolver.lookup(current).contents
+            except Unresolvable as exc:
+                raise _RefError(
+                    f"the reference {current} points to nothing: "
+                    "there is no such definition",
+                    pointer,
+                ) from exc
+            if isinstance(target, dict) and set(target) == {"$ref"}:
+                current = target["$ref"]
+                continue
+            return target, chain
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
