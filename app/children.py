@@ -136,6 +136,7 @@ class LocalServer:
             for listener in self._listeners:
                 listener(line)
 
+        self._process.stdout.close()
         self._ready.set()
         self._ended.set()
         code = self._process.wait()

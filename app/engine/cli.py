@@ -1,0 +1,38 @@
+"""`python -m app engine`: serve the embedded job-engine on loopback."""
+
+import argparse
+import logging
+from pathlib import Path
+
+from app.engine.server import create_app
+from app.lifeline import exit_when_parent_dies
+from app.paths import data_dir
+from app.serve import serve
+
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", type=int, default=0, help="port on 127.0.0.1 (0: any free port)"
+    )
+    parser.add_argument(
+        "--files",
+        metavar="DIR",
+        type=Path,
+        help="where report files are kept (default: the app's data folder)",
+    )
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="exit when standard input closes (the parent app has gone)",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    files = args.files or data_dir() / "engine-files"
+    if args.watch_stdin:
+        exit_when_parent_dies()
+
+    serve(lambda url: create_app(files), name="engine", port=args.port)
+    return 0

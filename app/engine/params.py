@@ -1,0 +1,102 @@
+"""A job's parameters, checked against its script's schema and read.
+
+Checking comes first, before any other work: a job with a bad parameter
+ends in error naming the field. Then the values the reports need are read
+once, with the manifest's defaults, into a ReportSettings.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.engine.timeframe import Period, ReportClock, parse_duration
+from app.engine.units import Units
+from app.errors import UsageError
+from app.manifest import Script
+from app.validation import field_errors, summary
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TZ = "UTC"
+DEFAULT_FORMATS = ("json", "csv")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """What a report needs to know from its job, read and typed."""
+
+    clock: ReportClock
+    period: Period | None = None
+    units: Units = field(default_factory=Units)
+    vehicle_ids: tuple[int, ...] = ()
+    group_ids: tuple[int, ...] = ()
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+    min_idle: int = 5
+    min_distance: float = 0.0
+    stale_after: dt.timedelta = dt.timedelta(days=1)
+    now: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+def read_settings(
+    script: Script,
+    parameters: dict[str, Any],
+    config_tz: Any = None,
+    now: dt.datetime | None = None,
+) -> ReportSettings:
+    """The settings of a job; UsageError naming the field when one is bad."""
+    errors = field_errors(script.schema, parameters)
+    if errors:
+        raise UsageError(summary(errors))
+
+    values = {**_defaults(script.schema), **parameters}
+    clock = _clock(parameters.get("tz"), config_tz)
+    period = None
+    if "from" in values and "to" in values:
+        period = clock.period(values["from"], values["to"])
+
+    return ReportSettings(
+        clock=clock,
+        period=period,
+        # TODO(engine): prefs.language is accepted but files are always in
+        # English, so a Spanish-speaking user gets English column names.
+        units=Units.from_prefs(values.get("prefs")),
+        vehicle_ids=tuple(_ids(values.get("vehicles"))),
+        group_ids=tuple(_ids(values.get("groups"))),
+        formats=tuple(values.get("formats") or DEFAULT_FORMATS),
+        min_idle=int(values.get("min_idle", 5)),
+        min_distance=float(values.get("min_distance", 0.0)),
+        stale_after=parse_duration(str(values.get("stale_after", "P1D"))),
+        now=now or dt.datetime.now(dt.UTC),
+    )
+
+
+def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    """The `default` of each top-level property that has one."""
+    properties = schema.get("properties", {})
+    return {
+        name: prop["default"]
+        for name, prop in properties.items()
+        if isinstance(prop, dict) and "default" in prop
+    }
+
+
+def _clock(parameter_tz: Any, config_tz: Any) -> ReportClock:
+    """The report's clock: the parameters' tz, else the job's, else UTC."""
+    if parameter_tz:
+        source, name = "parameter 'tz'", parameter_tz
+    elif config_tz:
+        source, name = "the job's configuration tz", config_tz
+    else:
+        source, name = "", DEFAULT_TZ
+
+    try:
+        return ReportClock(str(name))
+    except ValueError as exc:
+        raise UsageError(f"{source} must be a known time zone, not {name!r}") from exc
+
+
+def _ids(value: Any) -> list[int]:
+    if not isinstance(value, list):
+        return []
+    return [int(item) for item in value if isinstance(item, int | str)]

@@ -1,0 +1,108 @@
+"""Raw events of one vehicle read as a timeline of states.
+
+Every report reads events the same way: an event's state (ignition, speed,
+odometer, position) holds from its event_time until the next event, and the
+last event's state holds until the end of the period. Events with no
+readable event_time cannot be placed and are left out.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.timeframe import Period, ReportClock
+
+log = logging.getLogger(__name__)
+
+Event = Mapping[str, Any]
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """A vehicle of the report: its gateway id and display name."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One event, with the fields the reports use, read and typed."""
+
+    time: dt.datetime
+    ign: bool
+    kph: float | None
+    dist: float | None
+    lat: float | None
+    lon: float | None
+
+    @property
+    def idle(self) -> bool:
+        """Ignition on and standing still (an unknown speed is not idle)."""
+        return self.ign and self.kph == 0
+
+    @property
+    def moving(self) -> bool:
+        return self.kph is not None and self.kph > 0
+
+
+def read_sample(event: Event, clock: ReportClock) -> Sample | None:
+    """The event as a Sample, or None when its time cannot be read."""
+    try:
+        time = clock.parse(event.get("event_time"))
+    except (ValueError, TypeError, OverflowError, OSError):
+        return None
+    return Sample(
+        time=time,
+        ign=_flag(event.get("io_ign")),
+        kph=_number(event.get("kph")),
+        dist=_number(event.get("dev_dist")),
+        lat=_number(event.get("lat")),
+        lon=_number(event.get("lon")),
+    )
+
+
+def timeline(events: Iterable[Event], period: Period) -> list[Sample]:
+    """The events inside [from, to), ordered by event_time."""
+    samples: list[Sample] = []
+    unreadable = 0
+    for event in events:
+        sample = read_sample(event, period.clock)
+        if sample is None:
+            unreadable += 1
+        elif sample.time in period:
+            samples.append(sample)
+
+    if unreadable:
+        log.debug("left out %d events with no readable event_time", unreadable)
+    # sorted() is stable: events sharing a time keep the gateway's order.
+    return sorted(samples, key=lambda s: s.time)
+
+
+def spans(samples: list[Sample], end: dt.datetime) -> list[float]:
+    """How long each sample's state holds, in seconds (the last until end)."""
+    if not samples:
+        return []
+    ends = [s.time for s in samples[1:]] + [end]
+    pairs = zip(samples, ends, strict=True)
+    return [(until - s.time).total_seconds() for s, until in pairs]
+
+
+def half_up(value: float, digits: int = 0) -> float:
+    """Round halves away from zero (round() would send 2.5 to 2)."""
+    scale = 10**digits
+    shifted = abs(value) * scale + 0.5
+    return (1 if value >= 0 else -1) * int(shifted) / scale
+
+
+def _flag(value: Any) -> bool:
+    return value is True or (isinstance(value, int | float) and value == 1)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

@@ -1,0 +1,99 @@
+"""`python -m app sandbox`: serve the local sandbox gateway on loopback.
+
+The first line printed is `sandbox listening on URL` (the app reads it);
+the next says how to sign in. The demo password is public on purpose; no
+token is ever printed.
+"""
+
+import argparse
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.errors import UsageError
+from app.lifeline import exit_when_parent_dies
+from app.paths import data_dir
+from app.sandbox.context import SandboxSettings
+from app.sandbox.gateway import build_app
+from app.serve import serve
+
+log = logging.getLogger(__name__)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--port", type=int, default=0, help="TCP port on 127.0.0.1 (0: any free one)"
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the SQLite file for sessions, jobs and tasks "
+        "(default: sandbox.sqlite3 in the app's data folder)",
+    )
+    parser.add_argument("--user", default="demo", help="the user name to sign in with")
+    parser.add_argument("--password", default="demo", help="that user's password")
+    parser.add_argument(
+        "--engine",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an engine this gateway lists and sends jobs to (repeatable)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the seed of the fleet's movements"
+    )
+    parser.add_argument(
+        "--site-id", type=int, default=1, help="the site id given to engines"
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="how long a session lasts after its last use",
+    )
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="exit when standard input closes (the parent app is gone)",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> SandboxSettings:
+    """Checked settings from the command line; UsageError says what is wrong."""
+    if args.token_ttl <= 0:
+        raise UsageError("--token-ttl must be a positive number of seconds")
+    if not args.user or not args.password:
+        raise UsageError("--user and --password cannot be empty")
+    for engine in args.engine:
+        parts = urlsplit(engine)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise UsageError(f"--engine {engine!r} is not an http(s) URL")
+
+    return SandboxSettings(
+        db_path=args.db or data_dir() / "sandbox.sqlite3",
+        username=args.user,
+        password=args.password,
+        engines=tuple(args.engine),
+        seed=args.seed,
+        site_id=args.site_id,
+        token_ttl=args.token_ttl,
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.watch_stdin:
+        exit_when_parent_dies()
+
+    banner = (
+        f'Sign in with user "{settings.username}" and password "{settings.password}"'
+    )
+    serve(
+        lambda url: build_app(settings, url),
+        name="sandbox",
+        port=args.port,
+        banner=banner,
+    )
+    return 0

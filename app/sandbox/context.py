@@ -1,0 +1,75 @@
+"""What the sandbox's routes share: its settings, store, tokens and tasks.
+
+One Sandbox object is made per server and handed to each group of routes,
+so nothing is global and a test can build a second one beside the first.
+"""
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.sandbox.engines import EngineLink
+from app.sandbox.sessions import Sessions
+from app.sandbox.store import Store
+from app.sandbox.tracks import FleetTracks
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """How the sandbox was started (see cli.py for the options)."""
+
+    db_path: Path
+    username: str = "demo"
+    password: str = "demo"
+    engines: tuple[str, ...] = ()
+    seed: int = 1
+    site_id: int = 1
+    token_ttl: float = 3600.0
+
+
+class Background:
+    """Owns the asyncio tasks a request starts and does not wait for."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error(
+                "background task %s failed", task.get_name(), exc_info=task.exception()
+            )
+
+    async def aclose(self, grace: float = 2.0) -> None:
+        """Let running tasks finish for a moment, then cancel the rest."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+
+@dataclass
+class Sandbox:
+    """The running gateway's parts."""
+
+    settings: SandboxSettings
+    base_url: str  # e.g. http://127.0.0.1:8765, without /api
+    store: Store
+    sessions: Sessions
+    engines: EngineLink
+    tracks: FleetTracks
+    started_at: float
+    background: Background = field(default_factory=Background)

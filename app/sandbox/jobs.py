@@ -1,0 +1,301 @@
+"""The /api/job_manager routes: create, dispatch, follow and download jobs.
+
+A new job is stored in state `created`, answered at once (201), then sent
+to its engine by a background task with a token made for that job alone.
+The engine reports with PUT /api/job_manager/:id using that token; state
+done or error closes the job. Files are streamed from the engine, and only
+the names the engine listed in `result.files` can be asked for.
+"""
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from app.sandbox.context import Sandbox
+from app.sandbox.engines import EngineError
+from app.sandbox.fleet import FLEET_TZ
+from app.sandbox.listing import page_of
+from app.sandbox.sessions import Principal
+from app.sandbox.web import ApiError, json_object
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIFETIME = 86_400  # seconds, when a job gives no `expires`
+
+# TODO(sandbox): expired jobs are never removed and there is no DELETE or
+# cancel; the jobs list of a long-used sandbox only grows.
+UPDATE_STATES = ("running", "done", "error")
+CLOSED_STATES = ("done", "error")
+UPDATE_OBJECTS = ("parameters", "progress", "result")
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    """A stored job in the shape the API shows."""
+    return {
+        "id": job["id"],
+        "engine": job["engine"],
+        "name": job["name"],
+        "script": job["script"],
+        "created_at": job["created_at"],
+        "expires": job["expires"],
+        "state": job["state"],
+        "owner": job["owner"],
+        "done_at": job["done_at"],
+        "progress": job["progress"],
+        "result": job["result"],
+        "params": job["params"],
+        "transaction": None,
+        "cache_key": None,
+    }
+
+
+class JobRoutes:
+    """The job_manager endpoints of one sandbox."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.store = sandbox.store
+
+    def routes(self) -> list[Route]:
+        return [
+            Route("/api/job_manager/engines", self.engines, methods=["GET"]),
+            Route("/api/job_manager", self.list_jobs, methods=["GET"]),
+            Route("/api/job_manager", self.create, methods=["POST"]),
+            Route("/api/job_manager/{job_id:int}", self.get, methods=["GET"]),
+            Route("/api/job_manager/{job_id:int}", self.update, methods=["PUT"]),
+            Route("/api/job_manager/{job_id:int}/{name}", self.file, methods=["GET"]),
+        ]
+
+    def fail_undispatched(self) -> None:
+        """Close jobs the sandbox stopped before handing them to an engine."""
+        for job in self.store.undispatched_jobs():
+            log.warning("job %s was never sent to its engine; closing it", job["id"])
+            self._close_with_error(
+                job["id"], "the sandbox gateway stopped before sending the job"
+            )
+
+    async def engines(self, request: Request) -> Response:
+        self.sandbox.sessions.check(request)
+        return JSONResponse({"engines": self.sandbox.engines.engines})
+
+    async def list_jobs(self, request: Request) -> Response:
+        principal = self.sandbox.sessions.check(request)
+        jobs = [
+            job_view(job)
+            for job in self.store.jobs_of(principal.user_id)
+            if not principal.is_job or job["id"] == principal.job_id
+        ]
+        return JSONResponse(page_of(request, jobs))
+
+    async def create(self, request: Request) -> Response:
+        principal = self.sandbox.sessions.check(request, write=True)
+        body = await json_object(request)
+        script, engine, name, expires, args = self._checked_request(body)
+
+        now = time.time()
+        job_id = self.store.add_job(
+            {
+                "owner": principal.user_id,
+                "engine": engine,
+                "name": name,
+                "script": script,
+                "created_at": now,
+                "expires": expires,
+                "state": "created",
+                "progress": {},
+                "result": {},
+                "params": args,
+            }
+        )
+        log.info("job %s created: %s on %s", job_id, script, engine)
+
+        lifetime = expires or DEFAULT_LIFETIME
+        token = self.sandbox.sessions.job_token(
+            principal.user_id, job_id, expires_at=now + lifetime
+        )
+        tz = args.get("tz") if isinstance(args.get("tz"), str) else FLEET_TZ
+        order = {
+            "configuration": {
+                "site_id": self.sandbox.settings.site_id,
+                "site_url": self.sandbox.base_url,
+                "user_id": principal.user_id,
+                "api_token": token,
+                "tz": tz,
+                "job_id": job_id,
+                "job_name": script,
+                "job_created_at": now,
+                "job_expires": lifetime,
+            },
+            "parameters": args,
+        }
+        self.sandbox.background.spawn(
+            self._dispatch(job_id, engine, order), name=f"dispatch-job-{job_id}"
+        )
+
+        job = self.store.job(job_id)
+        assert job is not None
+        return JSONResponse(job_view(job), status_code=201)
+
+    def _checked_request(
+        self, body: dict[str, Any]
+    ) -> tuple[str, str, str, int, dict[str, Any]]:
+        script = body.get("script")
+        if not isinstance(script, str) or not script.strip():
+            raise ApiError(400, "script: the script id of the report is required")
+        engine_text = body.get("engine")
+        if not isinstance(engine_text, str) or not engine_text.strip():
+            raise ApiError(400, "engine: the URL of the engine to run on is required")
+        engine = self.sandbox.engines.resolve(engine_text)
+        if engine is None:
+            listed = ", ".join(self.sandbox.engines.engines) or "none"
+            raise ApiError(
+                400,
+                f"engine: {engine_text} is not one of this gateway's engines "
+                f"(listed: {listed})",
+            )
+
+        name = body.get("name") or script
+        if not isinstance(name, str):
+            raise ApiError(400, "name: the report name must be text")
+        expires = body.get("expires", DEFAULT_LIFETIME)
+        if isinstance(expires, bool) or not isinstance(expires, int | float):
+            raise ApiError(400, "expires: a number of seconds is required")
+        if expires < 0:
+            raise ApiError(400, "expires: the number of seconds cannot be negative")
+        args = body.get("args", {})
+        if args is None:
+            args = {}
+        if not isinstance(args, dict):
+            raise ApiError(400, "args: the report arguments must be a JSON object")
+        return script, engine, name, int(expires), args
+
+    async def _dispatch(self, job_id: int, engine: str, order: dict[str, Any]) -> None:
+        try:
+            await self.sandbox.engines.start_job(engine, order)
+        except EngineError as exc:
+            log.warning("job %s could not be started: %s", job_id, exc)
+            self._close_with_error(job_id, str(exc))
+            return
+        self.store.update_job(job_id, dispatched_at=time.time())
+        log.info("job %s handed to %s", job_id, engine)
+
+    def _close_with_error(self, job_id: int, message: str) -> None:
+        job = self.store.job(job_id)
+        if job is None or job["state"] in CLOSED_STATES:
+            return
+        self.store.update_job(
+            job_id,
+            state="error",
+            done_at=time.time(),
+            result={**job["result"], "error": message},
+        )
+
+    def _visible_job(self, principal: Principal, job_id: int) -> dict[str, Any]:
+        job = self.store.job(job_id)
+        hidden = job is None or job["owner"] != principal.user_id
+        if principal.is_job and principal.job_id != job_id:
+            hidden = True
+        if hidden or job is None:
+            raise ApiError(404, f"there is no job {job_id} for this user")
+        return job
+
+    async def get(self, request: Request) -> Response:
+        principal = self.sandbox.sessions.check(request)
+        job = self._visible_job(principal, request.path_params["job_id"])
+        return JSONResponse(job_view(job))
+
+    async def update(self, request: Request) -> Response:
+        job_id: int = request.path_params["job_id"]
+        principal = self.sandbox.sessions.check(request)
+        if principal.job_id != job_id:
+            raise ApiError(
+                401,
+                f"only the engine running job {job_id} may update it, "
+                "with the token the gateway gave it for that job",
+            )
+        job = self._visible_job(principal, job_id)
+        if job["state"] in CLOSED_STATES:
+            raise ApiError(
+                409, f"job {job_id} is already {job['state']}; it takes no more updates"
+            )
+
+        body = await json_object(request)
+        changes = _checked_update(body)
+        merged: dict[str, Any] = {}
+        for key, column in (
+            ("parameters", "params"),
+            ("progress", "progress"),
+            ("result", "result"),
+        ):
+            if key in changes:
+                merged[column] = {**job[column], **changes[key]}
+        if "state" in changes:
+            merged["state"] = changes["state"]
+            if changes["state"] in CLOSED_STATES:
+                merged["done_at"] = time.time()
+        if merged:
+            self.store.update_job(job_id, **merged)
+        if merged.get("state") and merged["state"] != job["state"]:
+            log.info("job %s is %s", job_id, merged["state"])
+
+        updated = self.store.job(job_id)
+        assert updated is not None
+        return JSONResponse(job_view(updated))
+
+    async def file(self, request: Request) -> Response:
+        principal = self.sandbox.sessions.check(request)
+        job = self._visible_job(principal, request.path_params["job_id"])
+        name: str = request.path_params["name"]
+        files = job["result"].get("files")
+        if not isinstance(files, list) or name not in files:
+            raise ApiError(404, f"job {job['id']} has no file named {name!r}")
+
+        try:
+            upstream = await self.sandbox.engines.open_file(
+                job["engine"], self.sandbox.settings.site_id, job["id"], name
+            )
+        except EngineError as exc:
+            log.warning("file %s of job %s: %s", name, job["id"], exc)
+            raise ApiError(502, str(exc)) from exc
+
+        headers = {}
+        if "content-disposition" in upstream.headers:
+            headers["content-disposition"] = upstream.headers["content-disposition"]
+        return StreamingResponse(
+            _relay(upstream),
+            media_type=upstream.headers.get("content-type", "application/octet-stream"),
+            headers=headers,
+        )
+
+
+def _checked_update(body: dict[str, Any]) -> dict[str, Any]:
+    """The parts of an engine's PUT the sandbox understands, checked."""
+    changes: dict[str, Any] = {}
+    for key in UPDATE_OBJECTS:
+        if key in body and body[key] is not None:
+            if not isinstance(body[key], dict):
+                raise ApiError(400, f"{key}: must be a JSON object")
+            changes[key] = body[key]
+    if "state" in body:
+        if body["state"] not in UPDATE_STATES:
+            raise ApiError(
+                400,
+                f"state: {body['state']!r} is not one of {', '.join(UPDATE_STATES)}",
+            )
+        changes["state"] = body["state"]
+    return changes
+
+
+async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
+    """The engine's bytes as they come, closing its response at the end."""
+    try:
+        async for chunk in upstream.aiter_bytes():
+            yield chunk
+    finally:
+        await upstream.aclose()

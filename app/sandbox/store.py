@@ -1,0 +1,213 @@
+"""The sandbox's SQLite file: sessions, jobs, tasks and a few settings.
+
+One connection in WAL mode, used from the event loop's thread only (each
+call is a few microseconds of local I/O). Tokens are never stored: only
+their SHA-256, so the file leaks no usable credential. JSON columns hold
+the free-form parts of jobs and tasks.
+"""
+
+import json
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from app.errors import LocalServerError
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL,
+    job_id INTEGER,
+    ttl REAL,
+    expires_at REAL NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner INTEGER NOT NULL,
+    engine TEXT NOT NULL,
+    name TEXT NOT NULL,
+    script TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    done_at REAL,
+    dispatched_at REAL,
+    progress TEXT NOT NULL,
+    result TEXT NOT NULL,
+    params TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    owner INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+"""
+JSON_JOB_COLUMNS = ("progress", "result", "params")
+
+
+class Store:
+    """Reads and writes the sandbox's state in one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise LocalServerError(
+                f"the sandbox database {path} cannot be opened: {exc}"
+            ) from exc
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, args)
+
+    # settings that must survive restarts
+
+    def setting(self, key: str, default: str) -> str:
+        """A stored setting; the default is stored on first use."""
+        self._run(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, default)
+        )
+        row = self._run("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row["value"])
+
+    # sessions
+
+    def add_session(
+        self,
+        token_hash: str,
+        user_id: int,
+        *,
+        job_id: int | None,
+        ttl: float | None,
+        expires_at: float,
+        now: float,
+    ) -> None:
+        self._run(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+            (token_hash, user_id, job_id, ttl, expires_at, now),
+        )
+
+    def session(self, token_hash: str) -> sqlite3.Row | None:
+        cursor = self._run("SELECT * FROM sessions WHERE token_hash = ?", (token_hash,))
+        row: sqlite3.Row | None = cursor.fetchone()
+        return row
+
+    def extend_session(self, token_hash: str, expires_at: float) -> None:
+        self._run(
+            "UPDATE sessions SET expires_at = ? WHERE token_hash = ?",
+            (expires_at, token_hash),
+        )
+
+    def delete_session(self, token_hash: str) -> None:
+        self._run("DELETE FROM sessions WHERE token_hash = ?", (token_hash,))
+
+    def purge_sessions(self, now: float) -> int:
+        return self._run("DELETE FROM sessions WHERE expires_at < ?", (now,)).rowcount
+
+    # jobs
+
+    def add_job(self, job: dict[str, Any]) -> int:
+        columns = ", ".join(job)
+        marks = ", ".join("?" for _ in job)
+        values = tuple(
+            json.dumps(v) if k in JSON_JOB_COLUMNS else v for k, v in job.items()
+        )
+        cursor = self._run(f"INSERT INTO jobs ({columns}) VALUES ({marks})", values)
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def job(self, job_id: int) -> dict[str, Any] | None:
+        row = self._run("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job_dict(row) if row else None
+
+    def jobs_of(self, owner: int) -> list[dict[str, Any]]:
+        rows = self._run(
+            "SELECT * FROM jobs WHERE owner = ? ORDER BY id DESC", (owner,)
+        ).fetchall()
+        return [_job_dict(row) for row in rows]
+
+    def update_job(self, job_id: int, **changes: Any) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        values = tuple(
+            json.dumps(v) if k in JSON_JOB_COLUMNS else v for k, v in changes.items()
+        )
+        self._run(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job_id))
+
+    def undispatched_jobs(self) -> list[dict[str, Any]]:
+        """Jobs created but never handed to their engine (the sandbox stopped)."""
+        rows = self._run(
+            "SELECT * FROM jobs WHERE state = 'created' AND dispatched_at IS NULL"
+        ).fetchall()
+        return [_job_dict(row) for row in rows]
+
+    # tasks
+
+    def add_task(self, owner: int, body: dict[str, Any], now: float) -> int:
+        cursor = self._run(
+            "INSERT INTO tasks (owner, body, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            (owner, json.dumps(body), now, now),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def task(self, task_id: int) -> dict[str, Any] | None:
+        row = self._run("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return _task_dict(row) if row else None
+
+    def tasks_of(self, owner: int) -> list[dict[str, Any]]:
+        rows = self._run(
+            "SELECT * FROM tasks WHERE owner = ? ORDER BY id", (owner,)
+        ).fetchall()
+        return [_task_dict(row) for row in rows]
+
+    def replace_task(self, task_id: int, body: dict[str, Any], now: float) -> None:
+        self._run(
+            "UPDATE tasks SET body = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(body), now, task_id),
+        )
+
+    def delete_task(self, task_id: int) -> None:
+        self._run("DELETE FROM tasks WHERE id = ?", (task_id,))
+
+
+def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
+    job = dict(row)
+    for column in JSON_JOB_COLUMNS:
+        job[column] = json.loads(job[column])
+    return job
+
+
+def _task_dict(row: sqlite3.Row) -> dict[str, Any]:
+    task: dict[str, Any] = json.loads(row["body"])
+    task.update(
+        id=row["id"],
+        owner=row["owner"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+    return task

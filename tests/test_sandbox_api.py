@@ -1,0 +1,321 @@
+"""The sandbox gateway's sign-in, tokens and collections, over real HTTP.
+
+The sandbox runs as a child process (`python -m app sandbox`) on loopback,
+exactly as the app starts it.
+"""
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.children import LocalServer, app_command
+
+TOKEN_RE = re.compile(r"^[0-9a-f]{56}$")
+
+
+def start_sandbox(db: Path, *extra: str) -> LocalServer:
+    server = LocalServer(
+        "sandbox", app_command("sandbox", "--port", "0", "--db", str(db), *extra)
+    )
+    server.start()
+    return server
+
+
+def sign_in(client: httpx.Client) -> str:
+    response = client.post("/api/login", json={"username": "demo", "password": "demo"})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["auth"]
+    return token
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
+    server = start_sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(sandbox: LocalServer) -> Iterator[httpx.Client]:
+    assert sandbox.url
+    with httpx.Client(base_url=sandbox.url, trust_env=False, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def authed(client: httpx.Client) -> httpx.Client:
+    client.headers["Authenticate"] = sign_in(client)
+    return client
+
+
+def test_prints_its_url_then_the_demo_sign_in(sandbox: LocalServer) -> None:
+    # The banner follows the ready line, which is all start() waits for.
+    deadline = time.monotonic() + 20
+    while not any("Sign in" in line for line in sandbox.last_lines(50)):
+        assert time.monotonic() < deadline, "no sign-in line was printed"
+        time.sleep(0.05)
+    lines = sandbox.last_lines(50)
+    ready = next(i for i, line in enumerate(lines) if "listening on" in line)
+
+    assert lines[ready] == f"sandbox listening on {sandbox.url}"
+    assert 'Sign in with user "demo" and password "demo"' in lines[ready + 1]
+    assert sandbox.url is not None
+    assert sandbox.url.startswith("http://127.0.0.1:")
+
+
+def test_version_needs_no_token(client: httpx.Client) -> None:
+    response = client.get("/api")
+
+    assert response.status_code == 200
+    info = response.json()
+    assert {"domain", "name", "tag", "date", "pegasus_id", "live_url"} <= set(info)
+    assert "sandbox" in info["name"]
+
+
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_login_gives_a_56_hex_token(client: httpx.Client, encoding: str) -> None:
+    credentials = {"username": "demo", "password": "demo"}
+    if encoding == "json":
+        response = client.post("/api/login", json=credentials)
+    else:
+        response = client.post("/api/login", data=credentials)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["message"] == "User successfully authenticated"
+    assert body["app"] is None
+    assert TOKEN_RE.match(body["auth"])
+
+
+@pytest.mark.parametrize("encoding", ["json", "form"])
+def test_login_with_a_wrong_password_is_refused(
+    client: httpx.Client, encoding: str
+) -> None:
+    credentials = {"username": "demo", "password": "not-the-password"}
+    if encoding == "json":
+        response = client.post("/api/login", json=credentials)
+    else:
+        response = client.post("/api/login", data=credentials)
+
+    assert response.status_code == 401
+    assert "password" in response.json()["message"]
+
+
+def test_tokens_never_reach_the_output(
+    sandbox: LocalServer, client: httpx.Client
+) -> None:
+    token = sign_in(client)
+    client.get("/api/user", headers={"Authenticate": token})
+    client.get("/api/vehicles", params={"auth": "f" * 56})
+
+    output = "\n".join(sandbox.last_lines(200))
+    assert token not in output
+    assert "f" * 56 not in output
+
+
+@pytest.mark.parametrize(
+    ("headers", "params"),
+    [({}, {}), ({"Authenticate": "0" * 56}, {}), ({}, {"auth": "not-a-token"})],
+    ids=["missing", "wrong-header", "wrong-query"],
+)
+def test_calls_without_a_valid_token_get_401_json(
+    client: httpx.Client, headers: dict[str, str], params: dict[str, str]
+) -> None:
+    response = client.get("/api/vehicles", headers=headers, params=params)
+
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json()["message"]
+
+
+def test_the_token_also_works_as_a_query_parameter(client: httpx.Client) -> None:
+    token = sign_in(client)
+
+    response = client.get("/api/user", params={"auth": token})
+
+    assert response.status_code == 200
+    assert response.json()["username"] == "demo"
+
+
+def test_logout_ends_the_session(client: httpx.Client) -> None:
+    token = sign_in(client)
+    headers = {"Authenticate": token}
+
+    assert client.get("/api/logout", headers=headers).status_code == 200
+    assert client.get("/api/user", headers=headers).status_code == 401
+
+
+def test_a_token_expires_after_its_ttl_without_use(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path / "ttl.sqlite3", "--token-ttl", "1")
+    try:
+        assert server.url
+        with httpx.Client(base_url=server.url, trust_env=False) as client:
+            headers = {"Authenticate": sign_in(client)}
+            assert client.get("/api/user", headers=headers).status_code == 200
+
+            time.sleep(2.5)
+            response = client.get("/api/user", headers=headers)
+    finally:
+        server.stop()
+
+    assert response.status_code == 401
+    assert "expired" in response.json()["message"]
+
+
+def test_login_may_ask_for_a_session_length(client: httpx.Client) -> None:
+    response = client.post(
+        "/api/login", json={"username": "demo", "password": "demo", "expires": "x"}
+    )
+
+    assert response.status_code == 400
+    assert "expires" in response.json()["message"]
+
+
+def test_user_has_prefs_scopes_and_groups(authed: httpx.Client) -> None:
+    user = authed.get("/api/user").json()
+
+    assert user["id"] == 1
+    assert user["username"] == "demo"
+    assert user["is_staff"] is True
+    assert user["groups"] == [1, 2, 3, 4]
+    assert user["prefs"] == {
+        "distanceunits": "km",
+        "fuelunits": "liter",
+        "language": "en",
+        "date_format": "YYYY-MM-DD",
+        "tz": "America/New_York",
+    }
+    assert user["scopes"]["rawdata"] in ("r", "w")
+
+
+def test_pages_count_items_on_each_page(authed: httpx.Client) -> None:
+    pages = [
+        authed.get("/api/vehicles", params={"set": 7, "page": page}).json()
+        for page in (1, 2, 3)
+    ]
+
+    assert [p["set"] for p in pages] == [7, 7, 6]
+    assert all(p["pages"] == 3 and p["total"] == 20 for p in pages)
+    assert [p["page"] for p in pages] == [1, 2, 3]
+    ids = [v["id"] for p in pages for v in p["data"]]
+    assert ids == list(range(1, 21))
+
+
+def test_default_page_holds_everything(authed: httpx.Client) -> None:
+    page = authed.get("/api/vehicles").json()
+
+    assert (page["set"], page["page"], page["pages"], page["total"]) == (20, 1, 1, 20)
+
+
+def test_a_page_past_the_end_is_empty(authed: httpx.Client) -> None:
+    page = authed.get("/api/vehicles", params={"set": 7, "page": 4}).json()
+
+    assert page["data"] == []
+    assert page["set"] == 0
+    assert page["pages"] == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("set", "0"), ("set", "1001"), ("page", "x")]
+)
+def test_bad_paging_is_a_400_naming_the_parameter(
+    authed: httpx.Client, name: str, value: str
+) -> None:
+    response = authed.get("/api/vehicles", params={name: value})
+
+    assert response.status_code == 400
+    assert response.json()["message"].startswith(f"{name}:")
+
+
+def test_search_is_exact_and_case_sensitive(authed: httpx.Client) -> None:
+    exact = authed.get("/api/vehicles", params={"search.name": "North Van 02"}).json()
+    lower = authed.get("/api/vehicles", params={"search.name": "north van 02"}).json()
+    plate = authed.get(
+        "/api/vehicles", params={"search.info.license_plate": "GKM-7715"}
+    ).json()
+
+    assert [v["id"] for v in exact["data"]] == [2]
+    assert lower["total"] == 0
+    assert [v["id"] for v in plate["data"]] == [12]
+
+
+def test_search_by_group_membership(authed: httpx.Client) -> None:
+    page = authed.get("/api/vehicles", params={"search.groups": "[1,3]"}).json()
+
+    assert page["total"] == 10
+    assert {v["id"] for v in page["data"]} == {*range(1, 6), *range(11, 16)}
+
+
+def test_ids_and_select(authed: httpx.Client) -> None:
+    page = authed.get(
+        "/api/vehicles", params={"ids": "3,17,999", "select": "id,name"}
+    ).json()
+
+    assert page["data"] == [
+        {"id": 3, "name": "North Van 03"},
+        {"id": 17, "name": "Service Pickup 02"},
+    ]
+
+
+def test_one_vehicle_and_one_group(authed: httpx.Client) -> None:
+    vehicle = authed.get("/api/vehicles/11").json()
+    group = authed.get("/api/groups/3").json()
+
+    assert vehicle["name"] == "Freight Truck 01"
+    assert vehicle["groups"] == [3]
+    assert vehicle["device"] > 10**14
+    assert vehicle["info"]["license_plate"] == "FHL-2048"
+    assert group["name"] == "Airport Freight"
+    assert group["vehicles"] == [11, 12, 13, 14, 15]
+
+
+def test_one_user(authed: httpx.Client) -> None:
+    ops = authed.get("/api/users/2").json()
+
+    assert ops["username"] == "ops"
+    assert ops["email"] == "ops@example.com"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/vehicles/999", "/api/groups/9", "/api/users/99", "/api/nowhere"]
+)
+def test_unknown_things_are_404_json(authed: httpx.Client, path: str) -> None:
+    response = authed.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["message"]
+
+
+def test_the_other_collections(authed: httpx.Client) -> None:
+    groups = authed.get("/api/groups").json()
+    users = authed.get("/api/users").json()
+    assets = authed.get("/api/assets").json()
+    triggers = authed.get("/api/triggers").json()
+
+    assert [g["name"] for g in groups["data"]] == [
+        "North Depot",
+        "South Depot",
+        "Airport Freight",
+        "Field Service",
+    ]
+    assert users["total"] >= 3
+    assert any(u["email"] == "ops@example.com" for u in users["data"])
+    assert assets["total"] >= 5
+    assert triggers["total"] >= 3
+
+
+def test_geofences_keep_id_and_name_under_properties(authed: httpx.Client) -> None:
+    every = authed.get("/api/geofences").json()
+    found = authed.get("/api/geofences", params={"search.name": "South Depot"}).json()
+    by_id = authed.get("/api/geofences", params={"ids": "303"}).json()
+
+    assert every["total"] == 4
+    assert all(f["type"] == "Feature" for f in every["data"])
+    assert [f["properties"]["id"] for f in found["data"]] == [302]
+    assert [f["properties"]["name"] for f in by_id["data"]] == ["Airport Freight Yard"]
