@@ -180,9 +180,7 @@ def test_units_of_distance_and_speed(api: httpx.Client) -> None:
 
 
 def test_default_units_are_meters_and_kph(api: httpx.Client) -> None:
-    body = rawdata(
-        api, **{"from": TUESDAY, "to": f"{TUESDAY}T06:00:00"}, vehicles="1"
-    )
+    body = rawdata(api, **{"from": TUESDAY, "to": f"{TUESDAY}T06:00:00"}, vehicles="1")
 
     assert body["units"]["distance"] == "meter"
     assert body["units"]["speed"] == "kph"
