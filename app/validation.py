@@ -11,9 +11,10 @@ import functools
 import json
 import re
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import Draft7Validator, FormatChecker
+from jsonschema import Draft7Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 JsonObject = dict[str, Any]
@@ -86,9 +87,27 @@ def _freeze(schema: JsonObject) -> str:
     return json.dumps(schema, sort_keys=True, default=str)
 
 
+def _multiple_of(
+    validator: Any, step: Any, instance: Any, schema: JsonObject
+) -> Iterator[ValidationError]:
+    # jsonschema divides binary floats, so 0.3 is not a multiple of 0.1 there;
+    # people type decimals, so compare them as the decimals they wrote.
+    if not validator.is_type(instance, "number"):
+        return
+    try:
+        remainder = Decimal(str(instance)) % Decimal(str(step))
+    except (InvalidOperation, ArithmeticError):
+        remainder = Decimal(1)
+    if remainder != 0:
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+_DecimalValidator = validators.extend(Draft7Validator, {"multipleOf": _multiple_of})
+
+
 @functools.lru_cache(maxsize=256)
-def _validator(frozen_schema: str) -> Draft7Validator:
-    return Draft7Validator(json.loads(frozen_schema), format_checker=FORMAT_CHECKER)
+def _validator(frozen_schema: str) -> Any:
+    return _DecimalValidator(json.loads(frozen_schema), format_checker=FORMAT_CHECKER)
 
 
 def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:

@@ -49,6 +49,12 @@ def test_each_problem_is_named_at_its_field(extra, path, message):
     assert field_errors(SCHEMA, {**WEEK, **extra}) == {path: message}
 
 
+def test_decimal_steps_are_compared_as_written():
+    schema = {"type": "number", "multipleOf": 0.1}
+    assert field_errors(schema, 0.3) == {}
+    assert field_errors(schema, 0.35) == {"": "must be a multiple of 0.1"}
+
+
 def test_missing_required_field_is_reported_at_the_field():
     assert field_errors(SCHEMA, {"from": WEEK["from"]}) == {"to": "is required"}
 

@@ -1,0 +1,463 @@
+"""Report forms without Qt: which field each schema property becomes.
+
+A script's resolved parameters schema (app.manifest.Script.schema) is turned
+into a tree of FieldSpec, one per property, each naming the kind of editor
+it needs. The kind is chosen by an ordered table of rules (FIELD_KINDS), the
+first that matches wins, so new kinds are added as rows, not as branches.
+What no rule handles yet becomes kind "json": a small JSON text editor, with
+`unsupported` saying what is missing.
+
+Also here, because the widgets need them and they are plain logic: the
+starting values of a form (defaults, the user's zone and preferences) and
+the quick periods (Today, Last 7 days, ...) for `$from`/`$to`, computed as
+wall times in the report's time zone.
+"""
+
+import datetime as dt
+import functools
+import json
+import logging
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+JsonObject = dict[str, Any]
+
+TEXT = "text"
+DATE = "date"
+DATETIME = "datetime"
+NUMBER = "number"
+INTEGER = "integer"
+BOOLEAN = "boolean"
+CHOICE = "choice"
+MULTI_CHOICE = "multi_choice"
+RESOURCES = "resources"
+OBJECT = "object"
+JSON = "json"
+
+PERIOD_PEG_TYPES = ("$from", "$to")
+TZ_PEG_TYPE = "$tz"
+PREFS_PEG_TYPE = "$prefs"
+RESOURCE_PEG_TYPES: dict[str, str] = {
+    "$vehicles": "vehicles",
+    "$groups": "groups",
+    "$geofences": "geofences",
+    "$assets": "assets",
+    "$triggers": "triggers",
+    "$users": "users",
+}
+
+WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
+DATE_FORMAT = "%Y-%m-%d"
+
+
+@dataclass
+class FieldSpec:
+    """One field of a report form, as the schema describes it."""
+
+    name: str
+    path: str
+    title: str
+    kind: str
+    required: bool = False
+    description: str = ""
+    default: Any = None
+    has_default: bool = False
+    read_only: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    multiple_of: float | None = None
+    choices: list[tuple[Any, str]] = field(default_factory=list)
+    # Set only when the field is a picker of that gateway resource.
+    resource: str | None = None
+    peg_type: str | None = None
+    children: list["FieldSpec"] = field(default_factory=list)
+    schema: JsonObject = field(default_factory=dict)
+    # For kind "json": what the form cannot edit yet, in words for the user.
+    unsupported: str = ""
+
+
+@dataclass
+class FormContext:
+    """What a form needs to know about the user: zone, preferences, today."""
+
+    tz: str = "UTC"
+    prefs: JsonObject = field(default_factory=dict)
+    # A fixed "today" in tz, for tests; None means the real date.
+    today: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FieldKind:
+    """A rule of the kind table: the first kind whose test accepts a schema."""
+
+    name: str
+    matches: Callable[[JsonObject], bool]
+    choices: Callable[[JsonObject], list[tuple[Any, str]]] = lambda schema: []
+
+
+def form_fields(
+    schema: JsonObject, kinds: tuple[FieldKind, ...] | None = None
+) -> list[FieldSpec]:
+    """The fields of a form for an object schema, in the order written."""
+    table = FIELD_KINDS if kinds is None else kinds
+    return _object_fields(schema, "", table)
+
+
+def title_from_name(name: str) -> str:
+    """A label made from a property name: "min_idle" -> "Min idle"."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    words = re.sub(r"[_\-\s]+", " ", spaced).strip().lower()
+    return words[:1].upper() + words[1:] if words else name
+
+
+def choice_label(value: Any) -> str:
+    """How an enum value reads in a list: strings as they are, others as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@functools.cache
+def time_zones() -> tuple[str, ...]:
+    """Every IANA zone name known to this machine (or to tzdata), sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def initial_values(
+    specs: list[FieldSpec], context: FormContext | None = None
+) -> JsonObject:
+    """The values a new form starts with.
+
+    Schema defaults first; the user's zone for `$tz` and the user's
+    preferences for the fields of `$prefs` win over them when a context is
+    given. `$from`/`$to` are left out: the form's period choice fills them.
+    """
+    values: JsonObject = {}
+    for spec in specs:
+        value = _initial_value(spec, context)
+        if value is not None:
+            values[spec.name] = value
+    return values
+
+
+def _initial_value(spec: FieldSpec, context: FormContext | None) -> Any:
+    if spec.kind == OBJECT:
+        children = initial_values(spec.children, context)
+        if spec.peg_type == PREFS_PEG_TYPE and context is not None:
+            children.update(_prefs_from(spec, context.prefs))
+        return children or None
+
+    if spec.peg_type in PERIOD_PEG_TYPES and not spec.has_default:
+        return None
+    if spec.peg_type == TZ_PEG_TYPE and context is not None:
+        allowed = {value for value, _ in spec.choices}
+        if context.tz in allowed:
+            return context.tz
+        log.info("the user's zone %r is not offered by %s", context.tz, spec.path)
+    return spec.default if spec.has_default else None
+
+
+def _prefs_from(spec: FieldSpec, prefs: JsonObject) -> JsonObject:
+    """The user's preferences that the `$prefs` fields accept."""
+    chosen: JsonObject = {}
+    for child in spec.children:
+        wanted = prefs.get(child.name)
+        allowed = [value for value, _ in child.choices]
+        if wanted is not None and (not allowed or wanted in allowed):
+            chosen[child.name] = wanted
+    return chosen
+
+
+# --- Periods for $from/$to ---------------------------------------------------
+
+CUSTOM_PERIOD = "custom"
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
+    ("last_7_days", "Last 7 days"),
+    ("this_month", "This month"),
+    ("last_month", "Last month"),
+    (CUSTOM_PERIOD, "Custom"),
+)
+# A week is what most fleet reports are read over: every weekday appears
+# once, and it is short enough to run quickly on a large fleet. It ends
+# today so the newest trips are in it.
+DEFAULT_PERIOD = "last_7_days"
+
+_DAY_START = dt.time(0, 0, 0)
+_DAY_END = dt.time(23, 59, 59)
+
+
+def today_in(tz: str, context: FormContext | None = None) -> dt.date:
+    """The date now in zone tz (or the context's fixed date, in tests)."""
+    if context is not None and context.today is not None:
+        return context.today
+    try:
+        zone = zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r; periods are computed in UTC", tz)
+        zone = zoneinfo.ZoneInfo("UTC")
+    return dt.datetime.now(zone).date()
+
+
+def period_range(period: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last second of a named period, as naive wall times."""
+    if period == "today":
+        first, last = today, today
+    elif period == "yesterday":
+        first = last = today - dt.timedelta(days=1)
+    elif period == "last_7_days":
+        first, last = today - dt.timedelta(days=6), today
+    elif period == "this_month":
+        first, last = today.replace(day=1), today
+    elif period == "last_month":
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        first = last.replace(day=1)
+    else:
+        raise ValueError(f"unknown period {period!r}")
+    return dt.datetime.combine(first, _DAY_START), dt.datetime.combine(last, _DAY_END)
+
+
+def wall_time_text(moment: dt.datetime) -> str:
+    """A date-time as the engine expects it: no offset, never converted."""
+    return moment.replace(tzinfo=None).strftime(WALL_TIME_FORMAT)
+
+
+def date_text(day: dt.date) -> str:
+    return day.strftime(DATE_FORMAT)
+
+
+def describe_subpath(subpath: str) -> str:
+    """A path inside a field in words: "0/label" -> "item 1, label"."""
+    parts = []
+    for part in subpath.split("/"):
+        parts.append(f"item {int(part) + 1}" if part.isdigit() else part)
+    return ", ".join(parts)
+
+
+# --- The kind table ----------------------------------------------------------
+
+
+def _object_fields(
+    schema: JsonObject, prefix: str, kinds: tuple[FieldKind, ...]
+) -> list[FieldSpec]:
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return []
+    required = schema.get("required")
+    required_names = set(required) if isinstance(required, list) else set()
+
+    return [
+        _field(name, sub, f"{prefix}{name}", name in required_names, kinds)
+        for name, sub in properties.items()
+    ]
+
+
+def _field(
+    name: str, schema: Any, path: str, required: bool, kinds: tuple[FieldKind, ...]
+) -> FieldSpec:
+    if not isinstance(schema, dict):
+        return FieldSpec(
+            name=name,
+            path=path,
+            title=title_from_name(name),
+            kind=JSON,
+            required=required,
+            unsupported="its schema is not an object",
+        )
+
+    kind = next((k for k in kinds if k.matches(schema)), None)
+    spec = FieldSpec(
+        name=name,
+        path=path,
+        title=_text(schema.get("title")) or title_from_name(name),
+        kind=kind.name if kind else JSON,
+        required=required,
+        description=_text(schema.get("description")),
+        default=schema.get("default"),
+        has_default="default" in schema,
+        read_only=schema.get("readOnly") is True,
+        minimum=_number(schema.get("minimum")),
+        maximum=_number(schema.get("maximum")),
+        exclusive_minimum=_number(schema.get("exclusiveMinimum")),
+        exclusive_maximum=_number(schema.get("exclusiveMaximum")),
+        multiple_of=_number(schema.get("multipleOf")),
+        choices=kind.choices(schema) if kind else [],
+        peg_type=_peg(schema),
+        schema=schema,
+    )
+    if spec.kind == RESOURCES:
+        spec.resource = RESOURCE_PEG_TYPES[schema["peg_type"]]
+    elif spec.kind == OBJECT:
+        spec.children = _object_fields(schema, f"{path}/", kinds)
+    elif spec.kind == JSON:
+        spec.unsupported = _unsupported(schema)
+    return spec
+
+
+def _type(schema: JsonObject) -> Any:
+    return schema.get("type")
+
+
+def _peg(schema: JsonObject) -> str | None:
+    peg_type = schema.get("peg_type")
+    return peg_type if isinstance(peg_type, str) else None
+
+
+def _is_period(schema: JsonObject) -> bool:
+    # Manifests write `format: date` on from/to, yet engines are given a
+    # date-time (DESIGN.md quirk 7): a period end is always a date-time.
+    return _peg(schema) in PERIOD_PEG_TYPES and _type(schema) in ("string", None)
+
+
+def _is_zone(schema: JsonObject) -> bool:
+    return _peg(schema) == TZ_PEG_TYPE and _type(schema) in ("string", None)
+
+
+def _zone_choices(schema: JsonObject) -> list[tuple[Any, str]]:
+    if isinstance(schema.get("enum"), list):
+        return _enum_choices(schema)
+    return [(zone, zone) for zone in time_zones()]
+
+
+def _is_resources(schema: JsonObject) -> bool:
+    items = schema.get("items")
+    return (
+        _peg(schema) in RESOURCE_PEG_TYPES
+        and _type(schema) == "array"
+        and isinstance(items, dict)
+        and items.get("type") == "integer"
+    )
+
+
+def _is_const(schema: JsonObject) -> bool:
+    return "const" in schema
+
+
+def _const_choices(schema: JsonObject) -> list[tuple[Any, str]]:
+    value = schema["const"]
+    return [(value, _text(schema.get("title")) or choice_label(value))]
+
+
+def _is_enum(schema: JsonObject) -> bool:
+    return isinstance(schema.get("enum"), list) and bool(schema["enum"])
+
+
+def _enum_choices(schema: JsonObject) -> list[tuple[Any, str]]:
+    return [(value, choice_label(value)) for value in schema["enum"]]
+
+
+def _const_branches(schema: JsonObject) -> list[Any] | None:
+    for keyword in ("oneOf", "anyOf"):
+        branches = schema.get(keyword)
+        if (
+            isinstance(branches, list)
+            and branches
+            and all(isinstance(b, dict) and "const" in b for b in branches)
+        ):
+            return branches
+    return None
+
+
+def _is_const_alternatives(schema: JsonObject) -> bool:
+    return _const_branches(schema) is not None
+
+
+def _alternative_choices(schema: JsonObject) -> list[tuple[Any, str]]:
+    return [
+        (b["const"], _text(b.get("title")) or choice_label(b["const"]))
+        for b in _const_branches(schema) or []
+    ]
+
+
+def _item_schema(schema: JsonObject) -> JsonObject:
+    items = schema.get("items")
+    return items if isinstance(items, dict) else {}
+
+
+def _is_multi_choice(schema: JsonObject) -> bool:
+    items = _item_schema(schema)
+    return _type(schema) == "array" and (
+        _is_enum(items) or _is_const_alternatives(items)
+    )
+
+
+def _multi_choices(schema: JsonObject) -> list[tuple[Any, str]]:
+    items = _item_schema(schema)
+    return _enum_choices(items) if _is_enum(items) else _alternative_choices(items)
+
+
+def _is_object(schema: JsonObject) -> bool:
+    return _type(schema) in ("object", None) and isinstance(
+        schema.get("properties"), dict
+    )
+
+
+def _is_string_format(wanted: str | None) -> Callable[[JsonObject], bool]:
+    def matches(schema: JsonObject) -> bool:
+        return _type(schema) == "string" and schema.get("format") == wanted
+
+    return matches
+
+
+def _is_type(wanted: str) -> Callable[[JsonObject], bool]:
+    return lambda schema: _type(schema) == wanted
+
+
+FIELD_KINDS: tuple[FieldKind, ...] = (
+    FieldKind(DATETIME, _is_period),
+    FieldKind(CHOICE, _is_zone, _zone_choices),
+    FieldKind(RESOURCES, _is_resources),
+    FieldKind(CHOICE, _is_const, _const_choices),
+    FieldKind(CHOICE, _is_enum, _enum_choices),
+    FieldKind(CHOICE, _is_const_alternatives, _alternative_choices),
+    FieldKind(MULTI_CHOICE, _is_multi_choice, _multi_choices),
+    FieldKind(OBJECT, _is_object),
+    FieldKind(DATE, _is_string_format("date")),
+    FieldKind(DATETIME, _is_string_format("date-time")),
+    # Other formats (email, uri, ...) are typed as text; validation checks them.
+    FieldKind(TEXT, _is_type("string")),
+    FieldKind(INTEGER, _is_type("integer")),
+    FieldKind(NUMBER, _is_type("number")),
+    FieldKind(BOOLEAN, _is_type("boolean")),
+)
+
+
+def _unsupported(schema: JsonObject) -> str:
+    """What the form cannot edit yet about a schema, in the user's words."""
+    kind = _type(schema)
+    items = _item_schema(schema)
+    # TODO(forms): each case below is edited as JSON text, so the user types
+    # brackets and quotes by hand; a later issue gives each a real editor.
+    if "$ref" in schema:
+        return "a field that contains itself (a recursive schema)"
+    if isinstance(kind, list):
+        return "a field that takes several types (" + ", ".join(map(str, kind)) + ")"
+    if kind == "array" and _type(items) == "object":
+        return "a list of groups of values"
+    if kind == "array":
+        return "a list of free-form values"
+    if kind == "object":
+        # TODO(forms): a `$prefs` written without properties lands here too;
+        # it could offer the gateway's usual units and languages instead.
+        return "a group of values with free names"
+    if any(word in schema for word in ("oneOf", "anyOf", "allOf")):
+        return "a field with alternative forms (oneOf/anyOf/allOf)"
+    if kind is None:
+        return "a field with no type"
+    return f"a field of type {kind}"
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

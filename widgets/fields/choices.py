@@ -1,0 +1,204 @@
+"""Editors that pick among given values: a check box, a list, several boxes."""
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QGridLayout,
+    QHBoxLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.forms import FieldSpec
+from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
+
+# From this many choices on, the list can be searched by typing (time zones).
+SEARCHABLE_FROM = 16
+CHOOSE = "Choose…"
+BOXES_PER_ROW = 4
+
+
+class BooleanEditor(FieldEditor):
+    """A check box. An optional one with no default is left out until used."""
+
+    def __init__(
+        self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(spec, env, parent)
+        self.box = QCheckBox(self)
+        self.box.setEnabled(not spec.read_only)
+        # Unticked already means false for a required field.
+        self._used = spec.required
+
+        # Not stretched, so a click beside the box does not look like a miss.
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.box)
+        layout.addStretch(1)
+        self.box.toggled.connect(self._on_box_toggled)
+
+    def value(self) -> Any:
+        return self.box.isChecked() if self._used else EMPTY
+
+    def set_value(self, value: Any) -> None:
+        if value is EMPTY or value is None:
+            self._used = self.spec.required
+            self.box.setChecked(False)
+        elif isinstance(value, bool):
+            self._used = True
+            self.box.setChecked(value)
+            self.changed.emit()
+        else:
+            self._reject(value, "not true or false")
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [self.box]
+
+    def _on_box_toggled(self, _checked: bool) -> None:
+        self._used = True
+        self.changed.emit()
+
+
+class ChoiceEditor(FieldEditor):
+    """A drop-down list of labels; long lists can be searched by typing."""
+
+    def __init__(
+        self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(spec, env, parent)
+        self._values = [value for value, _ in spec.choices]
+        self.combo = QComboBox(self)
+        self.combo.setEnabled(not spec.read_only)
+
+        # A first entry for "nothing chosen", unless a required default exists.
+        self._offset = 0 if (spec.required and spec.has_default) else 1
+        if self._offset:
+            self.combo.addItem(CHOOSE if spec.required else NOT_SET)
+        self.combo.addItems([label for _, label in spec.choices])
+        if len(self._values) >= SEARCHABLE_FROM:
+            self._make_searchable()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
+
+    def value(self) -> Any:
+        index = self.combo.currentIndex() - self._offset
+        return self._values[index] if 0 <= index < len(self._values) else EMPTY
+
+    def set_value(self, value: Any) -> None:
+        if value is EMPTY or value is None:
+            if self._offset:
+                self.combo.setCurrentIndex(0)
+            return
+
+        index = _index_of(self._values, value)
+        if index is None:
+            self._reject(value, "not one of the choices")
+            return
+        self.combo.setCurrentIndex(index + self._offset)
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [self.combo]
+
+    def _make_searchable(self) -> None:
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        completer, line = self.combo.completer(), self.combo.lineEdit()
+        # setEditable(True) always makes both.
+        assert completer is not None
+        assert line is not None
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        line.setPlaceholderText("Type to search")
+        line.editingFinished.connect(self._on_line_editing_finished)
+
+    def _on_line_editing_finished(self) -> None:
+        # Typed text that names a choice selects it; anything else is undone.
+        typed = self.combo.currentText().strip()
+        index = self.combo.findText(typed, Qt.MatchFlag.MatchFixedString)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+        self.combo.setEditText(self.combo.itemText(self.combo.currentIndex()))
+
+    def _on_combo_index_changed(self, _index: int) -> None:
+        self.changed.emit()
+
+
+class MultiChoiceEditor(FieldEditor):
+    """A check box per choice; the value lists the ticked ones in order."""
+
+    def __init__(
+        self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(spec, env, parent)
+        self._values = [value for value, _ in spec.choices]
+        # TODO(forms): a long list of choices makes a wall of boxes; from a
+        # dozen on it should use a searchable list like the resource picker.
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes: list[QCheckBox] = []
+        for index, (_, label) in enumerate(spec.choices):
+            box = QCheckBox(label, self)
+            box.setEnabled(not spec.read_only)
+            box.toggled.connect(self._on_box_toggled)
+            grid.addWidget(box, index // BOXES_PER_ROW, index % BOXES_PER_ROW)
+            self.boxes.append(box)
+        grid.setColumnStretch(BOXES_PER_ROW, 1)
+
+    def value(self) -> Any:
+        chosen = [
+            v
+            for v, box in zip(self._values, self.boxes, strict=True)
+            if box.isChecked()
+        ]
+        return chosen or EMPTY
+
+    def set_value(self, value: Any) -> None:
+        if value is EMPTY or value is None:
+            value = []
+        if not isinstance(value, list):
+            self._reject(value, "not a list")
+            return
+
+        wanted = {
+            i for item in value if (i := _index_of(self._values, item)) is not None
+        }
+        if len(wanted) != len(value):
+            self._reject(value, "some values are not among the choices")
+        for index, box in enumerate(self.boxes):
+            box.setChecked(index in wanted)
+
+    def focus_widgets(self) -> list[QWidget]:
+        return list(self.boxes)
+
+    def describe(self, name: str, description: str) -> None:
+        for box in self.boxes:
+            box.setAccessibleName(f"{name}: {box.text()}")
+            if description:
+                box.setToolTip(description)
+
+    def _on_box_toggled(self, _checked: bool) -> None:
+        self.changed.emit()
+
+
+def _index_of(values: list[Any], wanted: Any) -> int | None:
+    """Where wanted is among values, compared as JSON: 1 is not true."""
+    for index, value in enumerate(values):
+        if value == wanted and _json_kind(value) == _json_kind(wanted):
+            return index
+    return None
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__

@@ -1,0 +1,60 @@
+"""The editor of a list of resource ids, chosen by name in a ResourcePicker."""
+
+from typing import Any
+
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from app.forms import FieldSpec
+from widgets.fields.base import EMPTY, EditorEnv, FieldEditor
+from widgets.resource_picker import ResourcePicker
+
+
+class ResourcesEditor(FieldEditor):
+    """Vehicles, groups, geofences, ... picked by name; the value is their ids."""
+
+    def __init__(
+        self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(spec, env, parent)
+        self.resource = spec.resource or ""
+        self.picker = ResourcePicker(self.resource, self)
+        self.picker.setEnabled(not spec.read_only)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.picker)
+        self.picker.selection_changed.connect(self._on_picker_selection_changed)
+
+    def value(self) -> Any:
+        return self.picker.selected_ids() or EMPTY
+
+    def set_value(self, value: Any) -> None:
+        if value is EMPTY or value is None:
+            self.picker.clear_selection()
+        elif isinstance(value, list) and all(_is_id(item) for item in value):
+            self.picker.set_selected_ids(value)
+        else:
+            self._reject(value, "not a list of ids")
+
+    def focus_widgets(self) -> list[QWidget]:
+        picker = self.picker
+        return [picker.filter, picker.view, picker.clear_button]
+
+    def describe(self, name: str, description: str) -> None:
+        super().describe(name, description)
+        self.picker.filter.setAccessibleName(f"Search {name}")
+        self.picker.clear_button.setAccessibleName(f"Clear {name}")
+
+    def resources_needed(self) -> set[str]:
+        return {self.resource}
+
+    def set_resource_choices(self, resource: str, items: list[tuple[int, str]]) -> None:
+        if resource == self.resource:
+            self.picker.set_items(items)
+
+    def _on_picker_selection_changed(self) -> None:
+        self.changed.emit()
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

@@ -1,0 +1,171 @@
+"""The rows of a form: a label, an editor, its help line and its error line.
+
+Used for the whole form and, inside a group box, for each nested object.
+Errors are given by field path ("range/low"); a row shows the errors of its
+own path and of paths inside it that no nested row takes ("bands/0/label").
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from app.forms import JSON, FieldSpec, describe_subpath
+from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, error_label, hint_label
+
+REQUIRED_MARK = " *"
+
+
+@dataclass
+class FieldRow:
+    """What one field shows in the form."""
+
+    spec: FieldSpec
+    editor: FieldEditor
+    label: QLabel | None
+    error: QLabel
+    # Controls shown in a row of their own just above this one (the period).
+    before: list[QWidget]
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        if self.editor.spans_row:
+            return
+        for widget in self.editor.focus_widgets():
+            widget.setAccessibleDescription(message or self.spec.description)
+
+
+class FieldRows(QWidget):
+    """A QFormLayout of fields, built from their specs.
+
+    Signals: changed(): any field's value changed.
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self, specs: list[FieldSpec], env: EditorEnv, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.env = env
+        self.layout_ = QFormLayout(self)
+        self.layout_.setLabelAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+        )
+        self.layout_.setFieldGrowthPolicy(
+            QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow
+        )
+        self.layout_.setHorizontalSpacing(12)
+        self.layout_.setVerticalSpacing(10)
+        self.rows = [self._add_row(spec) for spec in specs]
+
+    def _add_row(self, spec: FieldSpec) -> FieldRow:
+        editor_class = self.env.editors.get(spec.kind) or self.env.editors[JSON]
+        editor = editor_class(spec, self.env)
+        name = spec.title + (" (required)" if spec.required else "")
+        editor.describe(name, spec.description)
+
+        cell = QWidget(self)
+        # Spare height goes below the last row, not between the fields.
+        cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(editor)
+        if _helps(spec) and not editor.spans_row:
+            column.addWidget(hint_label(spec.description, cell))
+        error = error_label(cell)
+        error.setAccessibleName(f"{spec.title} error")
+        column.addWidget(error)
+
+        label = None
+        if editor.spans_row:
+            self.layout_.addRow(cell)
+        else:
+            label = QLabel(_label_text(spec), self)
+            label.setBuddy(editor.focus_widgets()[0])
+            tip = [spec.description] if spec.description else []
+            label.setToolTip("\n".join([*tip, "Required"] if spec.required else tip))
+            self.layout_.addRow(label, cell)
+        editor.changed.connect(self._on_editor_changed)
+        return FieldRow(spec, editor, label, error, [])
+
+    def insert_before(self, path: str, label: str, widget: QWidget) -> None:
+        """Put a row of its own (label, widget) just above a field's row."""
+        row = self.row(path)
+        if row is None:
+            raise KeyError(path)
+        # Each field is one layout row, each extra row sits just above its field.
+        index = self.rows.index(row)
+        position = index + sum(len(r.before) for r in self.rows[: index + 1])
+        self.layout_.insertRow(position, label, widget)
+        row.before.append(widget)
+
+    def row(self, path: str) -> FieldRow | None:
+        return next((r for r in self.rows if r.spec.path == path), None)
+
+    def values(self) -> dict[str, Any]:
+        values = {}
+        for row in self.rows:
+            value = row.editor.value()
+            if value is not EMPTY:
+                values[row.spec.name] = value
+        return values
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show exactly these values; a field not among them is emptied."""
+        for row in self.rows:
+            row.editor.set_value(values.get(row.spec.name, EMPTY))
+
+    def show_errors(self, errors: dict[str, str]) -> dict[str, str]:
+        """Show each error at its field; return those of no field here."""
+        left = dict(errors)
+        for row in self.rows:
+            path = row.spec.path
+            mine = {
+                p: m for p, m in left.items() if p == path or p.startswith(f"{path}/")
+            }
+            for placed in mine:
+                del left[placed]
+
+            own = mine.pop(path, "")
+            inner = row.editor.child_errors(mine)
+            lines = [own] if own else []
+            lines += [
+                f"{describe_subpath(p[len(path) + 1 :])}: {message}"
+                for p, message in sorted(inner.items())
+            ]
+            row.show_error("\n".join(lines))
+        return left
+
+    def editors(self) -> Iterator[FieldEditor]:
+        """Every editor here, nested ones included, top to bottom."""
+        for row in self.rows:
+            yield row.editor
+            yield from row.editor.inner_editors()
+
+    def focus_chain(self) -> list[QWidget]:
+        """Every control in the order Tab should visit them."""
+        chain: list[QWidget] = []
+        for row in self.rows:
+            chain += row.before
+            chain += row.editor.focus_widgets()
+        return chain
+
+    def _on_editor_changed(self) -> None:
+        self.changed.emit()
+
+
+def _label_text(spec: FieldSpec) -> str:
+    # A label with a buddy reads "&" as a shortcut mark: keep it as text.
+    title = spec.title.replace("&", "&&")
+    return title + (REQUIRED_MARK if spec.required else "")
+
+
+def _helps(spec: FieldSpec) -> bool:
+    # Some manifests repeat the name as the description: no line for that.
+    said = spec.description.strip().lower()
+    return bool(said) and said not in (spec.title.lower(), spec.name.lower())

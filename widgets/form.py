@@ -1,0 +1,213 @@
+"""The parameter form of a report, generated from its JSON Schema.
+
+The form shows one editor per schema property (see widgets/fields/), gives
+back the JSON payload with values(), and shows at each field the errors the
+controller found with app.validation.field_errors. It does no I/O: the
+gateway's lists of vehicles, groups, ... are handed to it when they arrive.
+"""
+
+import itertools
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from app.forms import (
+    CUSTOM_PERIOD,
+    DEFAULT_PERIOD,
+    TZ_PEG_TYPE,
+    FieldSpec,
+    FormContext,
+    form_fields,
+    initial_values,
+)
+from widgets.fields import EDITORS, EditorEnv, FieldEditor
+from widgets.fields.base import ERROR_COLOR
+from widgets.fields.dates import DateTimeEditor
+from widgets.fields.period import PeriodLink
+from widgets.fields.rows import FieldRow, FieldRows
+
+log = logging.getLogger(__name__)
+
+ResourceItems = list[tuple[int, str]]
+
+
+class ReportForm(QWidget):
+    """A report's parameters as a form.
+
+    Signals: values_changed(dict): after any edit, with values(); also once
+    after set_schema and set_values.
+    """
+
+    values_changed = Signal(dict)
+
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        *,
+        editors: Mapping[str, type[FieldEditor]] | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._editors = editors if editors is not None else EDITORS
+        self._context = FormContext()
+        self._specs: list[FieldSpec] = []
+        self._resource_choices: dict[str, ResourceItems] = {}
+        self._quiet = False
+        self.period: PeriodLink | None = None
+
+        # Errors of the form as a whole, or of no field shown, go up here.
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.message.setAccessibleName("Form errors")
+        self.message.setContentsMargins(9, 6, 9, 0)
+        self.message.hide()
+
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.rows = FieldRows([], self._env(), self)
+        self.scroll_area.setWidget(self.rows)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.message)
+        layout.addWidget(self.scroll_area, 1)
+
+    def set_schema(
+        self, schema: dict[str, Any], *, context: FormContext | None = None
+    ) -> None:
+        """Rebuild the fields for a resolved schema and fill in their defaults."""
+        self._context = context if context is not None else FormContext()
+        self._specs = form_fields(schema)
+
+        self._quiet = True
+        try:
+            old = self.scroll_area.takeWidget()
+            if old is not None:
+                old.deleteLater()
+            self.rows = FieldRows(self._specs, self._env())
+            self.scroll_area.setWidget(self.rows)
+
+            self.rows.set_values(initial_values(self._specs, context))
+            self.period = self._link_period()
+            for resource, items in self._resource_choices.items():
+                self._give_choices(resource, items)
+            self._chain_tabs()
+            self._show_message("")
+            self.rows.changed.connect(self._on_rows_changed)
+        finally:
+            self._quiet = False
+        log.debug("form built: %d fields", len(self._specs))
+        self._emit()
+
+    def specs(self) -> list[FieldSpec]:
+        return list(self._specs)
+
+    def editor(self, path: str) -> FieldEditor | None:
+        """The editor of a field, by path ("min_idle", "prefs/distance")."""
+        return next((e for e in self.rows.editors() if e.spec.path == path), None)
+
+    def values(self) -> dict[str, Any]:
+        """The JSON payload: only fields with a value; empty optional ones left out."""
+        return self.rows.values()
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show exactly these values; fields not among them are emptied.
+
+        A required date-time cannot be empty: without a value it keeps its own.
+        """
+        unknown = set(values) - {spec.name for spec in self._specs}
+        if unknown:
+            log.info(
+                "the form has no field for %s; ignored", ", ".join(sorted(unknown))
+            )
+
+        self._quiet = True
+        try:
+            self.rows.set_values(values)
+        finally:
+            self._quiet = False
+        self._emit()
+
+    def set_errors(self, errors: dict[str, str]) -> None:
+        """Show each message at its field; "" and unknown paths go on top."""
+        left = self.rows.show_errors(errors)
+        lines = [left.pop("")] if "" in left else []
+        lines += [f"{path}: {message}" for path, message in sorted(left.items())]
+        self._show_message("\n".join(lines))
+
+    def set_resource_choices(self, resource: str, items: ResourceItems) -> None:
+        """Give the pickers of a resource its (id, name) list.
+
+        The list is kept, so a form rebuilt for another report shows it at
+        once; call clear_resource_choices() when the gateway changes.
+        """
+        self._resource_choices[resource] = list(items)
+        self._give_choices(resource, self._resource_choices[resource])
+
+    def clear_resource_choices(self) -> None:
+        """Forget the resource lists given so far (e.g. on signing out)."""
+        self._resource_choices.clear()
+
+    def resources_needed(self) -> set[str]:
+        """The resources the current form shows pickers for."""
+        needed: set[str] = set()
+        for editor in self.rows.editors():
+            needed |= editor.resources_needed()
+        return needed
+
+    def _env(self) -> EditorEnv:
+        return EditorEnv(self._context, self._editors)
+
+    def _give_choices(self, resource: str, items: ResourceItems) -> None:
+        for editor in self.rows.editors():
+            editor.set_resource_choices(resource, items)
+
+    def _link_period(self) -> PeriodLink | None:
+        """A period choice above `from`/`to` when the form has both."""
+        ends: dict[str, tuple[FieldRow, DateTimeEditor]] = {}
+        for row in self.rows.rows:
+            if isinstance(row.editor, DateTimeEditor) and row.spec.peg_type:
+                ends.setdefault(row.spec.peg_type, (row, row.editor))
+        if "$from" not in ends or "$to" not in ends:
+            return None
+
+        (start_row, start), (end_row, end) = ends["$from"], ends["$to"]
+        link = PeriodLink(start, end, self._zone, self._context, self.rows)
+        first = min(start_row, end_row, key=self.rows.rows.index)
+        self.rows.insert_before(first.spec.path, "Period", link.combo)
+
+        written = start_row.spec.has_default or end_row.spec.has_default
+        link.choose(CUSTOM_PERIOD if written else DEFAULT_PERIOD)
+        for row in self.rows.rows:
+            if row.spec.peg_type == TZ_PEG_TYPE:
+                row.editor.changed.connect(link.refresh)
+        return link
+
+    def _zone(self) -> str:
+        """The report's time zone: its `$tz` field, else the user's."""
+        for row in self.rows.rows:
+            value = row.editor.value()
+            if row.spec.peg_type == TZ_PEG_TYPE and isinstance(value, str):
+                return value
+        return self._context.tz
+
+    def _chain_tabs(self) -> None:
+        chain = self.rows.focus_chain()
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def _on_rows_changed(self) -> None:
+        self._emit()
+
+    def _emit(self) -> None:
+        if not self._quiet:
+            self.values_changed.emit(self.values())

@@ -1,0 +1,261 @@
+"""A searchable multi-select of gateway resources (vehicles, groups, ...).
+
+Resources are chosen by name and given back as ids. The names arrive after
+the picker is shown (the gateway's lists load in the background), so until
+set_items it says "Loading…". A model over plain Python lists, filtered by a
+proxy, keeps it fast with thousands of rows: no widget per row.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+VISIBLE_ROWS = 8
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class ResourceListModel(QAbstractListModel):
+    """Rows of (id, name) with a check box each.
+
+    Signals: checked_changed(): the set of checked ids changed.
+    """
+
+    checked_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[int, str]] = []
+        self._checked: set[int] = set()
+
+    def set_rows(self, rows: list[tuple[int, str]]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def ids(self) -> set[int]:
+        return {rid for rid, _ in self._rows}
+
+    def checked(self) -> set[int]:
+        return set(self._checked)
+
+    def set_checked(self, ids: Iterable[int]) -> None:
+        self._checked = set(ids)
+        if self._rows:
+            last = self.index(len(self._rows) - 1)
+            self.dataChanged.emit(self.index(0), last, [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        rid, name = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return name
+        if role == Qt.ItemDataRole.CheckStateRole:
+            checked = rid in self._checked
+            return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        if role == ID_ROLE:
+            return rid
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemIsUserCheckable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
+
+    def setData(  # noqa: N802 (Qt override)
+        self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
+            return False
+        rid = self._rows[index.row()][0]
+        if _is_checked(value):
+            self._checked.add(rid)
+        else:
+            self._checked.discard(rid)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+        return True
+
+
+class _FilterLine(QLineEdit):
+    """The search line; Down moves into the list below.
+
+    Signals: down_pressed().
+    """
+
+    down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class ResourcePicker(QWidget):
+    """Pick resources by name: a filter line over a checkable list.
+
+    Signals: selection_changed(): the checked ids changed.
+    """
+
+    selection_changed = Signal()
+
+    def __init__(self, noun: str = "items", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.noun = noun
+        self._loaded = False
+        self._items: list[tuple[int, str]] = []
+
+        self.model = ResourceListModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        # TODO(forms): names sort as text, so "Truck 10" comes before
+        # "Truck 2"; a numeric-aware order would read better in long fleets.
+        self.proxy.setSortLocaleAware(True)
+
+        self.filter = _FilterLine(self)
+        self.filter.setPlaceholderText(f"Search {noun}")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.setEnabled(False)
+
+        self.view = QListView(self)
+        self.view.setModel(self.proxy)
+        self.view.setUniformItemSizes(True)
+        self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.view.setToolTip("Space, or a click on its box, selects a row")
+        row = self.view.fontMetrics().height() + 6
+        list_height = row * VISIBLE_ROWS + 2 * self.view.frameWidth()
+
+        self.placeholder = QLabel(f"Loading {noun}…", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self.view)
+        self.stack.setFixedHeight(list_height)
+
+        self.count = QLabel(self)
+        self.clear_button = QPushButton("Clear", self)
+        self._lay_out()
+
+        self.filter.textChanged.connect(self._on_filter_text_changed)
+        self.filter.down_pressed.connect(self._on_filter_down_pressed)
+        self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.model.checked_changed.connect(self._on_model_checked_changed)
+        self._show_count()
+
+    def _lay_out(self) -> None:
+        footer = QHBoxLayout()
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.count, 1)
+        footer.addWidget(self.clear_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.stack)
+        layout.addLayout(footer)
+
+    def is_loaded(self) -> bool:
+        return self._loaded
+
+    def set_items(self, items: Iterable[tuple[int, str]]) -> None:
+        """Show these (id, name) rows in place of "Loading…"."""
+        self._items = [(int(rid), str(name)) for rid, name in items]
+        self._loaded = True
+        self._rebuild()
+
+        self.filter.setEnabled(True)
+        if self.model.rowCount():
+            self.stack.setCurrentWidget(self.view)
+        else:
+            self.placeholder.setText(f"No {self.noun} to choose from")
+            self.stack.setCurrentWidget(self.placeholder)
+        self._show_count()
+
+    def selected_ids(self) -> list[int]:
+        """The chosen ids, smallest first (a stable order for the payload)."""
+        return sorted(self.model.checked())
+
+    def set_selected_ids(self, ids: Iterable[int]) -> None:
+        wanted = {int(rid) for rid in ids}
+        self.model.set_checked(wanted)
+        if self._loaded and not wanted <= self.model.ids():
+            self._rebuild()
+
+    def clear_selection(self) -> None:
+        self.model.set_checked(())
+
+    def visible_names(self) -> list[str]:
+        """The names the list shows now, in order (after the filter)."""
+        return [self.proxy.index(row, 0).data() for row in range(self.proxy.rowCount())]
+
+    def _rebuild(self) -> None:
+        # A chosen id the gateway did not list stays, marked, so the user
+        # sees it and can remove it: nothing is dropped from a payload unseen.
+        known = {rid for rid, _ in self._items}
+        unknown = sorted(self.model.checked() - known)
+        rows = self._items + [(rid, f"#{rid} (not found)") for rid in unknown]
+        self.model.set_rows(rows)
+        self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def _show_count(self) -> None:
+        if not self._loaded:
+            self.count.setText("Loading…")
+            self.clear_button.setEnabled(False)
+            return
+        chosen = len(self.model.checked())
+        self.count.setText(f"{chosen} selected" if chosen else "None selected")
+        self.clear_button.setEnabled(chosen > 0)
+
+    def _on_filter_text_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+
+    def _on_filter_down_pressed(self) -> None:
+        if self.proxy.rowCount():
+            self.view.setFocus(Qt.FocusReason.TabFocusReason)
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+
+    def _on_clear_clicked(self) -> None:
+        self.clear_selection()
+
+    def _on_model_checked_changed(self) -> None:
+        self._show_count()
+        self.selection_changed.emit()
+
+
+def _is_checked(value: Any) -> bool:
+    if isinstance(value, Qt.CheckState):
+        return value == Qt.CheckState.Checked
+    return value == Qt.CheckState.Checked.value
