@@ -221,7 +221,10 @@ def _load_script(
         )
         return script
 
-    script.validation_schema = {**raw_schema, "definitions": definitions}
+    # References resolve against the manifest, so its definitions win here too.
+    own = raw_schema.get("definitions")
+    merged = {**(own if isinstance(own, dict) else {}), **definitions}
+    script.validation_schema = {**raw_schema, "definitions": merged}
     try:
         script.schema = _Dereferencer(resolver).resolve(
             raw_schema, f"{pointer}/parameters_schema"

@@ -1,0 +1,91 @@
+"""Safe local names for report files, whatever name the server gives.
+
+A file name in a job's `result.files` comes from an engine we do not
+control. It is never used as a path: it is reduced to one plain file name
+that is valid on Windows, macOS and Linux, and placed in the chosen folder
+under a name that does not overwrite anything already there.
+"""
+
+import re
+import unicodedata
+from pathlib import Path
+
+MAX_NAME_CHARS = 200
+# Room under the usual 255-byte limit for " (99)" and a temporary suffix.
+MAX_NAME_BYTES = 200
+MAX_EXTENSION_CHARS = 16
+FALLBACK_NAME = "download"
+
+_RESERVED_WINDOWS = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(10)),
+    *(f"LPT{i}" for i in range(10)),
+    "CONIN$",
+    "CONOUT$",
+}
+_INVALID_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f-\x9f]')
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_EXTENSION = re.compile(r"^\.[A-Za-z0-9_-]+$")
+
+
+def safe_filename(name: str) -> str:
+    """A plain, non-empty file name made from name; never a path."""
+    text = unicodedata.normalize("NFC", str(name))
+
+    # Keep only the last path component, whichever separator was used.
+    text = _DRIVE.sub("", text)
+    text = re.split(r"[/\\]", text)[-1]
+
+    # Control characters are dropped; characters Windows refuses become "_".
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    text = _INVALID_CHARS.sub("_", text)
+    text = re.sub(r"\s+", " ", text)
+
+    # A leading dot hides a file (or is "." / ".."); Windows drops trailing ones.
+    text = text.strip(" .")
+    if not text:
+        return FALLBACK_NAME
+
+    stem, extension = _split_extension(text)
+    if stem.split(".")[0].upper() in _RESERVED_WINDOWS:
+        stem = "_" + stem
+    return _shorten(stem, extension)
+
+
+def unique_path(folder: Path, name: str) -> Path:
+    """folder/name made safe, or "name (2).ext" and so on if that is taken."""
+    safe = safe_filename(name)
+    candidate = folder / safe
+    if not candidate.exists():
+        return candidate
+
+    stem, extension = _split_extension(safe)
+    number = 2
+    while True:
+        candidate = folder / _shorten(stem, f" ({number}){extension}")
+        if not candidate.exists():
+            return candidate
+        number += 1
+
+
+def _split_extension(name: str) -> tuple[str, str]:
+    """("report", ".csv") for "report.csv"; no extension if it looks odd."""
+    stem, _dot, extension = name.rpartition(".")
+    suffix = "." + extension
+    if stem and _EXTENSION.match(suffix) and len(suffix) <= MAX_EXTENSION_CHARS:
+        return stem, suffix
+    return name, ""
+
+
+def _shorten(stem: str, extension: str) -> str:
+    """stem + extension cut to the name limits, the extension kept whole."""
+    limit_chars = MAX_NAME_CHARS - len(extension)
+    limit_bytes = MAX_NAME_BYTES - len(extension.encode())
+    stem = stem[:limit_chars]
+    while len(stem.encode()) > limit_bytes:
+        stem = stem[:-1]
+    stem = stem.rstrip(" .") or FALLBACK_NAME
+    return stem + extension

@@ -1,0 +1,82 @@
+"""The catalog: every engine's manifest, fetched together, failures kept apart."""
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from test_gateway_faults import free_port, serving
+
+from app.catalog import load_catalog
+from app.gateway import Gateway
+from app.local_stack import DemoStack
+from app.manifest import CATEGORIES
+
+
+@pytest.mark.asyncio
+async def test_the_demo_catalog_lists_the_engines_scripts_by_category(
+    demo_stack: DemoStack,
+) -> None:
+    async with Gateway(demo_stack.gateway_url) as gateway:
+        await gateway.login(demo_stack.username, demo_stack.password)
+        catalog = await load_catalog(gateway)
+
+    assert [(e.url, e.error) for e in catalog.engines] == [
+        (demo_stack.engine_url, None)
+    ]
+    names = {script.script for script in catalog.scripts}
+    assert {"idling", "trips"} <= names
+    assert all(s.engine_url == demo_stack.engine_url for s in catalog.scripts)
+    assert all(s.usable for s in catalog.scripts)
+
+    grouped = catalog.groups()
+    labels = [label for label, _ in grouped]
+    assert set(labels) <= {*CATEGORIES.values(), "Other"}
+    assert sum(len(scripts) for _, scripts in grouped) == len(catalog.scripts)
+
+
+@pytest.mark.asyncio
+async def test_find_matches_an_engine_however_its_url_is_spelled(
+    demo_stack: DemoStack,
+) -> None:
+    async with Gateway(demo_stack.gateway_url) as gateway:
+        await gateway.login(demo_stack.username, demo_stack.password)
+        catalog = await load_catalog(gateway)
+
+    other_spelling = demo_stack.engine_url.replace("http://", "https://") + "/"
+    trips = catalog.find("trips", other_spelling)
+    assert trips is not None
+    assert trips.script == "trips"
+    assert catalog.find("trips", "http://127.0.0.1:1/elsewhere") is None
+    assert catalog.find("no_such_script") is None
+
+
+@pytest.mark.asyncio
+async def test_an_engine_that_fails_leaves_the_others_loaded(
+    demo_stack: DemoStack,
+) -> None:
+    dead_engine = f"http://127.0.0.1:{free_port()}/engine"
+
+    async def broken_manifest(request: Request) -> Response:
+        return PlainTextResponse('{"scripts": [\n  {"script": "x",}\n]}')
+
+    async def engines(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse(
+            {"engines": [dead_engine, demo_stack.engine_url, base + "/broken"]}
+        )
+
+    routes = {"/api/job_manager/engines": engines, "/broken/manifest": broken_manifest}
+    async with serving(routes) as url, Gateway(url, token="t") as gateway:
+        catalog = await load_catalog(gateway)
+
+    dead, demo, broken = catalog.engines
+    assert dead.manifest is None
+    assert dead.error is not None
+    assert "could not reach the engine at" in dead.error
+    assert "connection refused" in dead.error
+
+    assert demo.error is None
+    assert {"idling", "trips"} <= {s.script for s in catalog.scripts}
+
+    assert broken.error is not None
+    assert "line 2, column" in broken.error
+    assert len(catalog.errors) == 2

@@ -1,0 +1,116 @@
+"""Local names for report files: whatever the server sends, one safe name."""
+
+from pathlib import Path
+
+import pytest
+
+from app.downloads import MAX_NAME_CHARS, safe_filename, unique_path
+
+HOSTILE_NAMES = [
+    "../../x",
+    "/etc/passwd",
+    "C:\\x",
+    "C:x.csv",
+    "..\\..\\windows\\system32\\cmd.exe",
+    "CON.txt",
+    "nul",
+    "com1.tar.gz",
+    "a\x00b\x1fc\x7f.csv",
+    "x" * 300 + ".csv",
+    "é" * 300 + ".json",
+    "",
+    ".",
+    "..",
+    ".bashrc",
+    "  report.csv. ",
+    'a<b>:c|d?"*.pdf',
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_name_becomes_one_plain_file_in_the_folder(
+    name: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    safe = safe_filename(name)
+
+    assert safe
+    assert (folder / safe).parent == folder
+    assert not safe.startswith(".")
+    assert not any(ch in safe for ch in '/\\:<>|?*"')
+    assert all(ord(ch) >= 32 and ord(ch) != 127 for ch in safe)
+    assert len(safe) <= MAX_NAME_CHARS
+    assert len(safe.encode()) < 255
+
+    # The name really can be created, and lands inside the folder.
+    (folder / safe).write_text("data")
+    assert [p.name for p in folder.iterdir()] == [safe]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("trips.json", "trips.json"),
+        ("../../x", "x"),
+        ("/etc/passwd", "passwd"),
+        ("C:\\x", "x"),
+        ("CON.txt", "_CON.txt"),
+        ("nul", "_nul"),
+        ("a\x00b\x1fc.csv", "abc.csv"),
+        ("", "download"),
+        (".", "download"),
+        ("..", "download"),
+        (".bashrc", "bashrc"),
+        ("Idling Usage 2026-11-02.xlsx", "Idling Usage 2026-11-02.xlsx"),
+    ],
+)
+def test_safe_filename_keeps_what_is_harmless_and_drops_the_rest(
+    name: str, expected: str
+) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_an_overlong_name_is_cut_but_keeps_its_extension() -> None:
+    safe = safe_filename("x" * 300 + ".csv")
+
+    assert safe.endswith(".csv")
+    assert len(safe) == MAX_NAME_CHARS
+    assert safe_filename("é" * 300 + ".json").endswith(".json")
+
+
+def test_a_reserved_windows_name_is_changed_whatever_its_case() -> None:
+    for name in ("CON", "con.csv", "Aux.json", "LPT1.pdf", "PRN.tar.gz"):
+        assert safe_filename(name).split(".")[0].upper() not in {
+            "CON",
+            "AUX",
+            "LPT1",
+            "PRN",
+        }
+
+
+def test_unique_path_numbers_the_copies_instead_of_overwriting(
+    tmp_path: Path,
+) -> None:
+    first = unique_path(tmp_path, "trips.csv")
+    first.write_text("one")
+    second = unique_path(tmp_path, "trips.csv")
+    second.write_text("two")
+    third = unique_path(tmp_path, "../trips.csv")
+
+    assert first.name == "trips.csv"
+    assert second.name == "trips (2).csv"
+    assert third.name == "trips (3).csv"
+    assert first.read_text() == "one"
+
+
+def test_unique_path_of_an_overlong_name_stays_within_the_limit(
+    tmp_path: Path,
+) -> None:
+    name = "y" * 400 + ".json"
+    unique_path(tmp_path, name).write_text("{}")
+    again = unique_path(tmp_path, name)
+
+    assert again.name.endswith(" (2).json")
+    assert len(again.name) <= MAX_NAME_CHARS
+    assert again.parent == tmp_path
