@@ -1,0 +1,169 @@
+"""Running reports and fetching their files, for the jobs panel.
+
+A run creates the job on the gateway and follows it until it is done or
+failed, showing each change in the panel. A file is downloaded when the user
+asks, into the download folder from the settings (the user's Downloads
+unless changed); the gateway client writes it under a temporary name and
+renames it once complete.
+"""
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from app.controllers.notices import Notices, sentence
+from app.controllers.session import Session
+from app.controllers.tasks import TaskOwner
+from app.errors import PegasusError
+from app.jobs import Job, follow
+from app.manifest import Script
+from app.runs import start_run
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from widgets.jobs_panel import JobsPanel
+
+log = logging.getLogger(__name__)
+
+# Progress is shown at most this often while a file downloads.
+PROGRESS_STEP_BYTES = 256 * 1024
+
+
+class JobsController(QObject):
+    """Starts jobs, follows them and downloads their files.
+
+    Signals:
+        job_changed(Job): a job was created or changed state or progress.
+        file_saved(int, str, str): job id, file name, path written.
+    """
+
+    job_changed = Signal(object)
+    file_saved = Signal(int, str, str)
+
+    def __init__(
+        self,
+        panel: "JobsPanel",
+        settings: Settings,
+        notices: Notices,
+        *,
+        download_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self._panel = panel
+        self._settings = settings
+        self._notices = notices
+        self._tasks = TaskOwner("jobs")
+        self._session: Session | None = None
+        # A folder given on the command line is used without being remembered.
+        self._folder_override = download_dir
+
+        panel.download_requested.connect(self._on_panel_download_requested)
+        panel.set_download_folder(self.download_folder)
+
+    @property
+    def download_folder(self) -> Path:
+        return self._folder_override or self._settings.download_dir
+
+    def set_download_folder(self, folder: Path) -> None:
+        """Save downloads to folder from now on, and remember it."""
+        self._folder_override = None
+        self._settings.download_dir = folder
+        self._settings.sync()
+        self._panel.set_download_folder(folder)
+        self._notices.status(f"Report files will be saved to {folder}")
+
+    def start_session(self, session: Session) -> None:
+        self.end_session()
+        self._session = session
+
+    def end_session(self) -> None:
+        # Job ids and files belong to the gateway they ran on: forget them.
+        self._tasks.cancel_all()
+        self._session = None
+        self._panel.clear()
+
+    def run(self, script: Script, args: dict[str, Any]) -> None:
+        """Create the job and follow it to its end."""
+        if self._session is None:
+            self._notices.error("Sign in to a gateway to run reports")
+            return
+        self._tasks.start(self._run(self._session, script, args))
+
+    def download(self, job_id: int, name: str) -> None:
+        """Fetch one result file into the download folder."""
+        key = f"download:{job_id}:{name}"
+        if self._session is None:
+            self._notices.error("Sign in again to download the files of this job")
+            return
+        if not self._tasks.is_running(key):
+            self._tasks.start(self._download(self._session, job_id, name), key=key)
+
+    async def aclose(self) -> None:
+        await self._tasks.aclose()
+
+    # -- the work -------------------------------------------------------------
+
+    async def _run(
+        self, session: Session, script: Script, args: dict[str, Any]
+    ) -> None:
+        try:
+            job = await start_run(session.gateway, script, args)
+        except PegasusError as exc:
+            self._notices.failure(f"Could not start {script.title}", exc)
+            return
+
+        self._show(job)
+        self._notices.status(f"{script.title} started (job {job.id})")
+        try:
+            job = await follow(session.gateway, job.id, self._show, known=job)
+        except PegasusError as exc:
+            # TODO(jobs): the row stays "Running" with its clock ticking, and
+            # there is no way to follow the job again from the window.
+            self._notices.failure(f"Lost track of {script.title} (job {job.id})", exc)
+            return
+
+        if job.state == "error":
+            reason = job.error or "the engine gave no reason"
+            self._notices.error(f"{script.title} failed: {reason}")
+        else:
+            count = len(job.files)
+            files = f"{count} file{'s' if count != 1 else ''} to download"
+            self._notices.status(f"{script.title} is done: {files}")
+
+    async def _download(self, session: Session, job_id: int, name: str) -> None:
+        folder = self.download_folder
+        self._panel.file_download_started(job_id, name)
+        shown = [0]
+
+        def on_progress(received: int, total: int | None) -> None:
+            if received - shown[0] >= PROGRESS_STEP_BYTES or received == total:
+                shown[0] = received
+                self._panel.file_download_progress(job_id, name, received, total)
+
+        try:
+            path = await session.gateway.download(
+                job_id, name, folder, on_progress=on_progress
+            )
+        except PegasusError as exc:
+            text = self._notices.failure(f"Could not download {name}", exc)
+            self._panel.file_download_failed(job_id, name, text)
+            return
+        except OSError as exc:
+            # The disk, not the gateway: full, read-only, or the folder gone.
+            text = sentence(f"Could not save {name} in {folder}: {exc.strerror}")
+            self._notices.error(text)
+            self._panel.file_download_failed(job_id, name, text)
+            return
+
+        self._panel.file_downloaded(job_id, name, path)
+        self._notices.success(f"Downloaded to {path}")
+        self.file_saved.emit(job_id, name, str(path))
+
+    def _show(self, job: Job) -> None:
+        self._panel.show_job(job)
+        self.job_changed.emit(job)
+
+    def _on_panel_download_requested(self, job_id: int, name: str) -> None:
+        self.download(job_id, name)

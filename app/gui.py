@@ -1,0 +1,300 @@
+"""The composition root: the application, the qasync loop and the window.
+
+The only module of app/ that imports widgets and QtWidgets. It makes the
+QApplication, the event loop, the window and its controllers, decides how to
+sign in (the demo on first run or when asked), and makes sure the local demo
+servers stop however the app ends: on quit, on Ctrl+C or SIGTERM, and after
+a crash. `build_workspace` is shared with the end-to-end test, so the test
+drives the very window that users get.
+"""
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from typing import cast
+
+import qasync
+from PySide6.QtCore import QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication
+
+from app import APP_ID, APP_NAME
+from app.catalog import Catalog
+from app.controllers.catalog import CatalogController
+from app.controllers.icons import HostPolicy, IconFetcher, any_host
+from app.controllers.jobs import JobsController
+from app.controllers.notices import Notices
+from app.controllers.report import ReportController
+from app.controllers.session import Session, SessionController
+from app.errors import PegasusError, UsageError
+from app.jobs import Job
+from app.local_stack import DemoStack
+from app.logs import RedactingFilter
+from app.paths import data_dir
+from app.settings import MODE_DEMO, Settings
+from widgets.icons import APP_ICON, icon
+from widgets.main_window import MainWindow
+from widgets.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+SIGNAL_POLL_MS = 200
+SCREENSHOT_SCRIPT = "idling"
+SCREENSHOT_TIMEOUT = 60.0
+SCREENSHOT_SIZE = (1200, 780)
+LOG_FILE = "pegasus-reports.log"
+
+
+@dataclass
+class Workspace:
+    """The main window and the controllers behind it."""
+
+    window: MainWindow
+    settings: Settings
+    notices: Notices
+    session: SessionController
+    catalog: CatalogController
+    report: ReportController
+    jobs: JobsController
+
+    async def aclose(self) -> None:
+        """Cancel every task and close the gateway connection."""
+        for controller in (self.jobs, self.report, self.catalog):
+            await controller.aclose()
+        await self.session.aclose()
+
+    def stop_children(self) -> None:
+        """Stop the local demo servers, if this workspace started them."""
+        self.session.stop_demo()
+
+    def save_layout(self) -> None:
+        geometry, state = self.window.saved_layout()
+        self.settings.window_geometry = geometry
+        self.settings.window_state = state
+        self.settings.sync()
+
+
+def build_workspace(
+    settings: Settings,
+    *,
+    demo_stack: DemoStack | None = None,
+    icon_hosts: HostPolicy = any_host,
+    download_dir: Path | None = None,
+) -> Workspace:
+    """Make the window and its controllers, wired together.
+
+    demo_stack: an already running demo to use for "Use the demo" (tests);
+    without it, the demo is started when first chosen, and stopped by
+    stop_children(). icon_hosts: which report icon URLs may be fetched.
+    """
+    window = MainWindow()
+    window.restore_layout(settings.window_geometry, settings.window_state)
+    notices = Notices(window)
+
+    session = SessionController(window, settings, notices, demo_stack=demo_stack)
+    catalog = CatalogController(window.catalog, notices, IconFetcher(icon_hosts))
+    report = ReportController(window.report_page, notices)
+    jobs = JobsController(
+        window.jobs_panel, settings, notices, download_dir=download_dir
+    )
+    workspace = Workspace(window, settings, notices, session, catalog, report, jobs)
+
+    def on_signed_in(new: Session) -> None:
+        report.start_session(new)
+        jobs.start_session(new)
+        catalog.load(new)
+
+    def on_signed_out() -> None:
+        catalog.clear()
+        report.end_session()
+        jobs.end_session()
+
+    session.signed_in.connect(on_signed_in)
+    session.signed_out.connect(on_signed_out)
+    window.catalog.script_selected.connect(report.show)
+    catalog.icon_loaded.connect(window.report_page.remember_icon)
+    report.run_requested.connect(jobs.run)
+    window.reload_requested.connect(catalog.reload)
+    window.download_folder_chosen.connect(jobs.set_download_folder)
+    return workspace
+
+
+def main(args: argparse.Namespace) -> int:
+    """Open the window; returns the process exit code."""
+    app = _make_application()
+    _log_to_file()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    settings = Settings.open()
+    download_dir = Path(args.download_dir).expanduser() if args.download_dir else None
+    workspace = build_workspace(settings, download_dir=download_dir)
+    install_crash_handler(workspace, app.quit)
+    poll = _quit_on_signals(app)
+
+    screenshot = None
+    if args.screenshot:
+        # A picture of the same size whatever this user's saved window was.
+        workspace.window.resize(*SCREENSHOT_SIZE)
+    workspace.window.show()
+    _choose_sign_in(workspace, args)
+    if args.screenshot:
+        screenshot = loop.create_task(
+            _take_screenshot(workspace, Path(args.screenshot), app)
+        )
+
+    exit_code = 0
+    try:
+        exit_code = loop.run_forever()
+    finally:
+        poll.stop()
+        if not args.screenshot:
+            workspace.save_layout()
+        loop.run_until_complete(workspace.aclose())
+        workspace.stop_children()
+        if screenshot is not None:
+            taken = screenshot.done() and not screenshot.cancelled()
+            exit_code = exit_code or (0 if taken and screenshot.result() else 1)
+        loop.close()
+    return int(exit_code or 0)
+
+
+def _make_application() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setWindowIcon(icon(APP_ICON))
+    apply_theme(app)
+    return app
+
+
+def _choose_sign_in(workspace: Workspace, args: argparse.Namespace) -> None:
+    """The demo when asked or on first run; else the sign-in dialog."""
+    settings = workspace.settings
+    wants_demo = args.demo or (
+        not args.gateway and (settings.first_run or settings.mode == MODE_DEMO)
+    )
+    if wants_demo:
+        log.info("starting with the local demo")
+        workspace.session.use_demo()
+    else:
+        workspace.session.ask_to_sign_in(args.gateway or "", args.user or "")
+
+
+async def _take_screenshot(workspace: Workspace, path: Path, app: QApplication) -> bool:
+    """Once the demo's Idling Usage form is ready, save the window as PNG."""
+    try:
+        await asyncio.wait_for(_ready_for_screenshot(workspace), SCREENSHOT_TIMEOUT)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        saved = workspace.window.grab().save(str(path), "PNG")
+    except TimeoutError:
+        log.warning("the window was not ready within %.0f s", SCREENSHOT_TIMEOUT)
+        saved = False
+    except (PegasusError, OSError) as exc:
+        log.warning("no screenshot: %s", exc)
+        saved = False
+    finally:
+        app.quit()
+
+    if saved:
+        log.info("screenshot saved to %s", path)
+    else:
+        log.warning("could not write the screenshot to %s", path)
+    return saved
+
+
+async def _ready_for_screenshot(workspace: Workspace) -> None:
+    """Show Idling Usage, filled in, with a finished run of it below."""
+    catalog = cast(Catalog, await _next_emission(workspace.catalog.catalog_loaded))
+    if catalog.find(SCREENSHOT_SCRIPT) is None:
+        raise UsageError(f"the catalog has no {SCREENSHOT_SCRIPT!r} report to show")
+    workspace.window.catalog.select_script(SCREENSHOT_SCRIPT)
+    while workspace.report.loading:
+        await _next_emission(workspace.report.choices_loaded)
+
+    page = workspace.window.report_page
+    picked = [vid for vid, _name in workspace.report.choices("vehicles")[:2]]
+    page.form.set_values({**page.values(), "vehicles": picked})
+    if page.run_action.isEnabled():
+        page.run_action.trigger()
+        job = cast(Job, await _next_emission(workspace.jobs.job_changed))
+        while not job.finished:
+            job = cast(Job, await _next_emission(workspace.jobs.job_changed))
+    # Let the layout settle once before grabbing.
+    await asyncio.sleep(0.3)
+
+
+async def _next_emission(signal_instance: SignalInstance) -> object:
+    """Wait for the next emission of a Qt signal; its first argument."""
+    future: asyncio.Future[object] = asyncio.get_running_loop().create_future()
+
+    def receive(*values: object) -> None:
+        if not future.done():
+            future.set_result(values[0] if values else None)
+
+    signal_instance.connect(receive)
+    try:
+        return await future
+    finally:
+        signal_instance.disconnect(receive)
+
+
+def _quit_on_signals(app: QApplication) -> QTimer:
+    """Quit cleanly on SIGINT and SIGTERM.
+
+    Python runs signal handlers only when the interpreter gets control, which
+    a Qt event loop rarely gives; a timer wakes it a few times a second.
+    """
+
+    def quit_app(number: int, _frame: FrameType | None) -> None:
+        log.info("signal %s received; quitting", signal.Signals(number).name)
+        app.quit()
+
+    signal.signal(signal.SIGINT, quit_app)
+    signal.signal(signal.SIGTERM, quit_app)
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(SIGNAL_POLL_MS)
+    return timer
+
+
+def install_crash_handler(workspace: Workspace, quit_app: Callable[[], None]) -> None:
+    """Bugs end here: logged, the demo stopped, a plain dialog, then quit."""
+
+    def on_crash(
+        kind: type[BaseException], error: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            quit_app()
+            return
+        details = "".join(traceback.format_exception(kind, error, tb))
+        log.critical("unexpected error:\n%s", details)
+        workspace.stop_children()
+        box = workspace.window.show_crash(
+            f"{APP_NAME} ran into a problem it cannot recover from and will close. "
+            "The local demo servers were stopped.\n\n"
+            f"Details are in the log: {data_dir() / LOG_FILE}"
+        )
+        box.finished.connect(quit_app)
+
+    sys.excepthook = on_crash
+
+
+def _log_to_file() -> None:
+    """Keep a log file next to the settings, for support and crash reports."""
+    handler = logging.handlers.RotatingFileHandler(
+        data_dir() / LOG_FILE, maxBytes=1_000_000, backupCount=2, encoding="utf-8"
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    handler.addFilter(RedactingFilter())
+    logging.getLogger().addHandler(handler)

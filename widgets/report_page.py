@@ -1,0 +1,193 @@
+"""The page of the selected report: what it is, its form, and Run.
+
+The form is generated from the script's parameters schema (widgets/form.py).
+Below it a line says why Run is disabled, or what Run will do; the controller
+decides both from the values. Run is also on Ctrl+Return.
+"""
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.forms import FormContext
+from app.manifest import Script
+from widgets.form import ReportForm
+from widgets.icons import (
+    FALLBACK_REPORT_ICON,
+    category_icon,
+    icon,
+    icon_from_bytes,
+)
+
+
+class ReportPage(QWidget):
+    """Shows one report at a time, or a hint to pick one.
+
+    Signals:
+        values_changed(dict): the form's values, on every edit.
+        run_requested(): the user asked to run the report as filled in.
+    """
+
+    values_changed = Signal(dict)
+    run_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.script: Script | None = None
+        self._icons: dict[str, QIcon] = {}
+
+        self.run_action = QAction("Run report", self)
+        self.run_action.setShortcuts(
+            [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
+        )
+        self.run_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.run_action.setEnabled(False)
+        self.run_action.triggered.connect(self._on_run_action_triggered)
+        self.addAction(self.run_action)
+
+        self.form = ReportForm()
+        self.form.setObjectName("reportForm")
+        self.form.values_changed.connect(self.values_changed)
+
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._build_empty())
+        self._stack.addWidget(self._build_report())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+
+    def _build_empty(self) -> QWidget:
+        page = QWidget()
+        picture = QLabel()
+        picture.setPixmap(icon(FALLBACK_REPORT_ICON).pixmap(48, 48))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label = QLabel("Choose a report from the catalog.")
+        self.empty_label.setObjectName("muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(page)
+        layout.addStretch()
+        layout.addWidget(picture)
+        layout.addWidget(self.empty_label)
+        layout.addStretch()
+        return page
+
+    def _build_report(self) -> QWidget:
+        self.icon_label = QLabel()
+        self.title_label = QLabel()
+        self.title_label.setObjectName("reportTitle")
+        self.category_label = QLabel()
+        self.category_label.setObjectName("reportCategory")
+        self.description_label = QLabel()
+        self.description_label.setObjectName("reportDescription")
+        self.description_label.setWordWrap(True)
+
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.category_label)
+        header = QHBoxLayout()
+        header.setSpacing(12)
+        header.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
+        header.addLayout(titles, 1)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setObjectName("separator")
+
+        self.reason_label = QLabel()
+        self.reason_label.setObjectName("runReason")
+        self.reason_label.setWordWrap(True)
+        self.run_button = QPushButton("Run report")
+        self.run_button.setObjectName("primary")
+        self.run_button.setToolTip("Run the report (Ctrl+Return)")
+        self.run_button.setEnabled(False)
+        self.run_button.clicked.connect(self.run_action.trigger)
+        footer = QHBoxLayout()
+        footer.addWidget(self.reason_label, 1)
+        footer.addWidget(self.run_button)
+
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(10)
+        layout.addLayout(header)
+        layout.addWidget(self.description_label)
+        layout.addWidget(self.form, 1)
+        layout.addWidget(line)
+        layout.addLayout(footer)
+        return page
+
+    # -- what the controller tells the page ---------------------------------
+
+    def show_script(self, script: Script, context: FormContext) -> None:
+        """Show the report and a fresh form for its parameters."""
+        self.script = script
+        picture = self._icons.get(script.icon or "") or category_icon(script.category)
+        self.icon_label.setPixmap(picture.pixmap(40, 40))
+        self.title_label.setText(script.title)
+        self.category_label.setText(script.category_label)
+        self.description_label.setText(script.desc)
+        self.description_label.setVisible(bool(script.desc))
+        self.set_run_state(False, "")
+        # TODO(report-page): a script with an app_url gets the generated form,
+        # not the web page it names, so such reports may miss their own help.
+        self.form.set_schema(script.schema, context=context)
+        self._stack.setCurrentIndex(1)
+
+    def show_nothing(self, message: str = "Choose a report from the catalog.") -> None:
+        self.script = None
+        self.empty_label.setText(message)
+        self.set_run_state(False, "")
+        self._stack.setCurrentIndex(0)
+
+    def remember_icon(self, url: str, data: bytes) -> None:
+        """A report icon fetched in the background, shown when it applies."""
+        picture = icon_from_bytes(data)
+        if picture is None:
+            return
+        self._icons[url] = picture
+        if self.script is not None and self.script.icon == url:
+            self.icon_label.setPixmap(picture.pixmap(40, 40))
+
+    def values(self) -> dict[str, Any]:
+        return self.form.values()
+
+    def resources_needed(self) -> set[str]:
+        return set(self.form.resources_needed())
+
+    def set_resource_choices(self, kind: str, choices: list[tuple[Any, str]]) -> None:
+        self.form.set_resource_choices(kind, choices)
+
+    def clear_resource_choices(self) -> None:
+        """Forget the lists of the gateway signed out of."""
+        self.form.clear_resource_choices()
+
+    def set_errors(self, errors: dict[str, str]) -> None:
+        self.form.set_errors(errors)
+
+    def set_run_state(self, ready: bool, reason: str) -> None:
+        """Enable Run or not, with the line saying why (or what Run does)."""
+        self.run_action.setEnabled(ready)
+        self.run_button.setEnabled(ready)
+        self.reason_label.setText(reason)
+        self.reason_label.setProperty("blocked", not ready and bool(reason))
+        self.reason_label.style().unpolish(self.reason_label)
+        self.reason_label.style().polish(self.reason_label)
+
+    # -- user actions ---------------------------------------------------------
+
+    def _on_run_action_triggered(self) -> None:
+        if self.script is not None and self.run_action.isEnabled():
+            self.run_requested.emit()
