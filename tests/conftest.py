@@ -3,15 +3,25 @@
 Every test gets its own data folder, so nothing touches the user's files.
 `demo_stack` starts the real sandbox gateway and embedded engine as child
 processes on loopback, once per session, through the same code the app uses.
+`loop` and `workspace` give the GUI tests a qasync loop driven by qtbot's
+waits and the real main window built by app.gui.
 """
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from support.window import WAIT_MS
 
+from app.controllers.icons import loopback_only
+from app.gui import Workspace, build_workspace
 from app.local_stack import DemoStack
 from app.paths import DATA_DIR_ENV
+from app.settings import Settings
 
 
 @pytest.fixture(autouse=True)
@@ -32,3 +42,43 @@ def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture
+def loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]:
+    """A qasync loop over the test's Qt loop: qtbot's waits run its tasks."""
+    event_loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(event_loop)
+    try:
+        yield event_loop
+    finally:
+        leftovers = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
+        for task in leftovers:
+            task.cancel()
+        qtbot.waitUntil(lambda: all(t.done() for t in leftovers), timeout=WAIT_MS)
+
+        # WORKAROUND(qasync 0.28): stop() on an already_running loop calls
+        # QApplication.exit(), after which pytest-qt's waits no longer run
+        # Qt events in the tests that follow; mark it stopped instead.
+        event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+        asyncio.events._set_running_loop(None)
+        event_loop.close()
+        asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def workspace(
+    loop: qasync.QEventLoop, qtbot: QtBot, demo_stack: DemoStack, tmp_path: Path
+) -> Iterator[Workspace]:
+    """The main window and its controllers, with the session's demo stack."""
+    settings = Settings.open(tmp_path / "settings.ini")
+    built = build_workspace(settings, demo_stack=demo_stack, icon_hosts=loopback_only)
+    # qtbot closes the window after the test.
+    qtbot.addWidget(built.window)
+    built.window.show()
+    try:
+        yield built
+    finally:
+        closing = loop.create_task(built.aclose())
+        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
+        closing.result()

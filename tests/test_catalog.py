@@ -3,7 +3,7 @@
 import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from test_gateway_faults import free_port, serving
+from support.servers import closed_port, serving
 
 from app.catalog import load_catalog
 from app.gateway import Gateway
@@ -53,7 +53,7 @@ async def test_find_matches_an_engine_however_its_url_is_spelled(
 async def test_an_engine_that_fails_leaves_the_others_loaded(
     demo_stack: DemoStack,
 ) -> None:
-    dead_engine = f"http://127.0.0.1:{free_port()}/engine"
+    dead_engine = f"http://127.0.0.1:{closed_port()}/engine"
 
     async def broken_manifest(request: Request) -> Response:
         return PlainTextResponse('{"scripts": [\n  {"script": "x",}\n]}')

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
@@ -26,42 +24,14 @@ from starlette.responses import (
     Response,
     StreamingResponse,
 )
-from starlette.routing import Route
+from support.servers import closed_port, serving
 
 from app.errors import AuthError, GatewayError, NetworkError, UsageError
 from app.gateway import Gateway, normalize_site_url
-from app.serve import bind_loopback
 
 TOKEN = "0123456789abcdef" * 3 + "01234567"  # 56 hex characters, like a gateway's
 
 Handler = Callable[[Request], Any]
-
-
-@contextlib.asynccontextmanager
-async def serving(routes: dict[str, Handler]) -> AsyncIterator[str]:
-    """Serve routes on a free loopback port for the duration; yield the URL."""
-    app = Starlette(
-        routes=[
-            Route(path, handler, methods=["GET", "POST", "PUT"])
-            for path, handler in routes.items()
-        ]
-    )
-    sock = bind_loopback(0)
-    config = uvicorn.Config(
-        app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 @contextlib.asynccontextmanager
@@ -71,14 +41,6 @@ async def gateway_on(
     """A Gateway client for routes served on loopback; closed at the end."""
     async with serving(routes) as url, Gateway(url, **options) as gateway:
         yield gateway
-
-
-def free_port() -> int:
-    """A port that was free a moment ago and has nothing listening now."""
-    sock = bind_loopback(0)
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.mark.parametrize(
@@ -226,7 +188,7 @@ async def test_a_redirect_is_not_followed_with_the_token() -> None:
 
 @pytest.mark.asyncio
 async def test_a_closed_port_is_a_network_error_saying_connection_refused() -> None:
-    url = f"http://127.0.0.1:{free_port()}"
+    url = f"http://127.0.0.1:{closed_port()}"
 
     async with Gateway(url) as gateway:
         with pytest.raises(NetworkError) as caught:

@@ -17,7 +17,8 @@ import qasync
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
-from test_gui_e2e import WAIT_MS, closed_port, loop, sign_in_to_demo
+from support.servers import closed_port
+from support.window import WAIT_MS, sign_in_to_demo
 
 from app.controllers.icons import loopback_only
 from app.gui import build_workspace
@@ -26,7 +27,6 @@ from app.settings import Settings
 from widgets.catalog import SCRIPT_ROLE, UNAVAILABLE_LABEL
 
 pytestmark = pytest.mark.slow
-__all__ = ["loop"]  # the qasync loop fixture, shared with the end-to-end tests
 
 ICON_COLOR = "#ff00ff"
 ICON_SVG = (

@@ -8,12 +8,9 @@ then recomputed here from the sandbox's raw data, with the definition of
 the report written out below, independently of the engine's code.
 """
 
-import asyncio
 import csv
 import datetime as dt
 import math
-import socket
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -21,15 +18,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import qasync
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from support.window import WAIT_MS, sign_in_to_demo
 
-from app.controllers.icons import loopback_only
-from app.gui import Workspace, build_workspace
+from app.gui import Workspace
 from app.local_stack import DemoStack
-from app.settings import Settings
 from widgets.jobs_model import FILES
 
 pytestmark = pytest.mark.slow
@@ -37,78 +32,10 @@ pytestmark = pytest.mark.slow
 WEEK_START = dt.datetime(2026, 11, 2)
 WEEK_END = dt.datetime(2026, 11, 9)
 PICKED_COUNT = 2
-WAIT_MS = 30_000
 JOB_WAIT_MS = 120_000
 
 
-# -- fixtures -----------------------------------------------------------------
-
-
-@pytest.fixture
-def loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]:
-    """A qasync loop over the test's Qt loop: qtbot's waits run its tasks."""
-    event_loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(event_loop)
-    try:
-        yield event_loop
-    finally:
-        leftovers = [t for t in asyncio.all_tasks(event_loop) if not t.done()]
-        for task in leftovers:
-            task.cancel()
-        qtbot.waitUntil(lambda: all(t.done() for t in leftovers), timeout=WAIT_MS)
-
-        # WORKAROUND(qasync 0.28): stop() on an already_running loop calls
-        # QApplication.exit(), after which pytest-qt's waits no longer run
-        # Qt events in the tests that follow; mark it stopped instead.
-        event_loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
-        asyncio.events._set_running_loop(None)
-        event_loop.close()
-        asyncio.set_event_loop(None)
-
-
-@pytest.fixture
-def workspace(
-    loop: qasync.QEventLoop, qtbot: QtBot, demo_stack: DemoStack, tmp_path: Path
-) -> Iterator[Workspace]:
-    """The main window and its controllers, with the session's demo stack."""
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=demo_stack, icon_hosts=loopback_only)
-    # qtbot closes the window after the test.
-    qtbot.addWidget(built.window)
-    built.window.show()
-    try:
-        yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        closing.result()
-
-
 # -- steps a person takes -----------------------------------------------------
-
-
-def sign_in(
-    qtbot: QtBot, workspace: Workspace, url: str, user: str, password: str
-) -> None:
-    """Open the sign-in dialog, type the credentials and press Sign in."""
-    workspace.window.sign_in_action.trigger()
-    dialog = workspace.window.sign_in_dialog
-    qtbot.waitUntil(dialog.isVisible)
-
-    dialog.url_edit.clear()
-    qtbot.keyClicks(dialog.url_edit, url)
-    dialog.user_edit.clear()
-    qtbot.keyClicks(dialog.user_edit, user)
-    qtbot.keyClicks(dialog.password_edit, password)
-    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
-
-
-def sign_in_to_demo(qtbot: QtBot, workspace: Workspace, stack: DemoStack) -> None:
-    sign_in(qtbot, workspace, stack.gateway_url, stack.username, stack.password)
-    qtbot.waitUntil(
-        lambda: workspace.window.connection_state == "online", timeout=WAIT_MS
-    )
-    qtbot.waitUntil(lambda: workspace.catalog.catalog is not None, timeout=WAIT_MS)
 
 
 def open_report(qtbot: QtBot, workspace: Workspace, category: str, title: str) -> None:
@@ -386,10 +313,3 @@ def half_up(value: Fraction) -> int:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def closed_port() -> int:
-    """A loopback port with nothing listening on it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

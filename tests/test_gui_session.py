@@ -13,7 +13,8 @@ import qasync
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from test_gui_e2e import WAIT_MS, closed_port, loop, sign_in, workspace
+from support.servers import closed_port
+from support.window import WAIT_MS, sign_in
 
 from app.controllers.icons import loopback_only
 from app.gui import Workspace, build_workspace, install_crash_handler
@@ -21,8 +22,6 @@ from app.local_stack import DemoStack
 from app.settings import Settings
 
 pytestmark = pytest.mark.slow
-# The fixtures this module shares with the end-to-end tests.
-__all__ = ["loop", "workspace"]
 
 
 def test_a_gateway_that_cannot_be_reached_is_told_in_plain_words(

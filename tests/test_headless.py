@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from test_gateway_faults import free_port
-from test_runs_demo import assert_plausible_trips
+from support.servers import closed_port
+from support.trips import assert_plausible_trips
 
 from app.children import app_command
 from app.local_stack import DemoStack
@@ -180,7 +180,7 @@ def test_bad_args_json_exits_2_before_any_network_call(
 ) -> None:
     result = run_app(
         "--gateway",
-        f"http://127.0.0.1:{free_port()}",
+        f"http://127.0.0.1:{closed_port()}",
         "--token",
         "x",
         "--script",
@@ -225,7 +225,7 @@ def test_an_unknown_engine_exits_2_listing_the_gateways_engines(
 
 
 def test_an_unreachable_gateway_exits_2_saying_so() -> None:
-    url = f"http://127.0.0.1:{free_port()}"
+    url = f"http://127.0.0.1:{closed_port()}"
 
     result = run_app("--gateway", url, "--user", "demo", "--script", "trips",
                      env={"PEGASUS_PASSWORD": "demo"})  # fmt: skip

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from test_gateway_faults import serving
+from support.servers import serving
 
 from app.errors import GatewayError
 from app.gateway import Gateway

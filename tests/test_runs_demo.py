@@ -5,7 +5,6 @@ started, followed and its files downloaded, exactly as the window does it.
 """
 
 import csv
-import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from support.trips import assert_plausible_trips
 
 from app.catalog import Catalog, load_catalog
 from app.errors import JobError, UsageError
@@ -103,22 +103,6 @@ async def test_trips_are_plausible(
     assert rows, "a working day of two vans has trips"
     assert len(document["rows"]) == len(rows)
     assert_plausible_trips(rows)
-
-
-def assert_plausible_trips(rows: list[dict[str, str]]) -> None:
-    """Distance above 0, end after start, no overlap within a vehicle."""
-    by_vehicle: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for row in rows:
-        start = dt.datetime.fromisoformat(row["start"])
-        end = dt.datetime.fromisoformat(row["end"])
-        assert float(row["distance"]) > 0, row
-        assert end > start, row
-        by_vehicle.setdefault(row["vid"], []).append((start, end))
-
-    for trips in by_vehicle.values():
-        trips.sort()
-        for (_, end), (next_start, _) in zip(trips, trips[1:], strict=False):
-            assert next_start >= end
 
 
 @pytest.mark.asyncio

@@ -1,0 +1,1 @@
+"""Code shared by the tests: loopback servers, window steps, report checks."""

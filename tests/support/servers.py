@@ -1,0 +1,50 @@
+"""Small loopback servers for faults the sandbox does not produce."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import Route
+
+from app.serve import bind_loopback
+
+Handler = Callable[[Request], Any]
+
+
+@contextlib.asynccontextmanager
+async def serving(routes: dict[str, Handler]) -> AsyncIterator[str]:
+    """Serve routes on a free loopback port for the duration; yield the URL."""
+    app = Starlette(
+        routes=[
+            Route(path, handler, methods=["GET", "POST", "PUT"])
+            for path, handler in routes.items()
+        ]
+    )
+    sock = bind_loopback(0)
+    config = uvicorn.Config(
+        app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+def closed_port() -> int:
+    """A loopback port that was free a moment ago and has nothing listening."""
+    sock = bind_loopback(0)
+    port: int = sock.getsockname()[1]
+    sock.close()
+    return port
