@@ -1,11 +1,15 @@
 """Pegasus Reports: run, schedule and author reports on Pegasus Gateways."""
 
-from importlib.metadata import PackageNotFoundError, version
+import sys
 
 APP_NAME = "Pegasus Reports"
 APP_ID = "PegasusReports"
 
-try:
-    __version__ = version("pegasus-reports")
-except PackageNotFoundError:  # a frozen build or a bare source tree
-    __version__ = "0.1.0"
+# The one place the version is written; pyproject.toml reads it from here.
+__version__ = "0.1.0"
+
+# WORKAROUND(httpx): importing httpx also imports its command-line tool,
+# with click, rich and pygments when they are installed, a tenth of a second
+# of start-up for something we never call. httpx treats a failed import of
+# it as "no command line".
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.errors import LocalServerError
-from app.serve import READY_MARK
 
 log = logging.getLogger(__name__)
 
+# The line a server prints first (see serve.py), from which we read its URL.
+READY_MARK = "listening on"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 5.0
 _READY_RE = re.compile(re.escape(READY_MARK) + r" (\S+)")

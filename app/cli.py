@@ -63,6 +63,8 @@ def _configure_window(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--download-dir", metavar="DIR", help="where report files are saved"
     )
+    # For the start-up benchmark (bench/bench_startup.py), not for people.
+    group.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     group.add_argument(
         "--screenshot",
         metavar="PNG",

@@ -15,10 +15,11 @@ from typing import Any
 
 import uvicorn
 
+from app.children import READY_MARK
+
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
-READY_MARK = "listening on"
 
 AsgiFactory = Callable[[str], Any]
 
