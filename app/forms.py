@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.jsonvalues import number
+
 log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
@@ -282,11 +284,11 @@ def _field(
         default=schema.get("default"),
         has_default="default" in schema,
         read_only=schema.get("readOnly") is True,
-        minimum=_number(schema.get("minimum")),
-        maximum=_number(schema.get("maximum")),
-        exclusive_minimum=_number(schema.get("exclusiveMinimum")),
-        exclusive_maximum=_number(schema.get("exclusiveMaximum")),
-        multiple_of=_number(schema.get("multipleOf")),
+        minimum=number(schema.get("minimum")),
+        maximum=number(schema.get("maximum")),
+        exclusive_minimum=number(schema.get("exclusiveMinimum")),
+        exclusive_maximum=number(schema.get("exclusiveMaximum")),
+        multiple_of=number(schema.get("multipleOf")),
         choices=kind.choices(schema) if kind else [],
         peg_type=_peg(schema),
         schema=schema,
@@ -455,9 +457,3 @@ def _unsupported(schema: JsonObject) -> str:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)

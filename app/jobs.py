@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.errors import GatewayError, NetworkError
+from app.jsonvalues import lenient_number
 
 if TYPE_CHECKING:
     from app.gateway import Gateway
@@ -54,7 +55,7 @@ class Job:
         result = result if isinstance(result, dict) else {}
         state = _text(data.get("state")).lower() or "created"
 
-        percentage = _number(
+        percentage = lenient_number(
             progress.get("percentage") if isinstance(progress, dict) else progress
         )
         if percentage is None:
@@ -66,7 +67,7 @@ class Job:
         params = data.get("params", data.get("args", data.get("parameters")))
 
         return cls(
-            id=int(_number(data.get("id")) or 0),
+            id=int(lenient_number(data.get("id")) or 0),
             script=_text(data.get("script")),
             name=_text(data.get("name")),
             state=state,
@@ -156,22 +157,9 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
 def _moment(value: Any) -> float | None:
     """Epoch seconds from a number, a numeric string or an ISO date-time."""
-    number = _number(value)
+    number = lenient_number(value)
     if number is not None:
         # Some gateways send milliseconds (PEGASUS_API.md §9.27).
         return number / 1000 if number > 1e11 else number

@@ -7,12 +7,22 @@ end-of-file and ends itself. This works on every OS; on Linux the parent
 also asks the kernel for a SIGTERM on its death (see children.py).
 """
 
+import argparse
 import logging
 import os
 import sys
 import threading
 
 log = logging.getLogger(__name__)
+
+
+def add_watch_argument(parser: argparse.ArgumentParser) -> None:
+    """The --watch-stdin option of the servers the app starts."""
+    parser.add_argument(
+        "--watch-stdin",
+        action="store_true",
+        help="exit when standard input closes (the app that started us is gone)",
+    )
 
 
 def exit_when_parent_dies() -> None:

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 from app.engine.server import create_app
-from app.lifeline import exit_when_parent_dies
+from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
 from app.serve import serve
 
@@ -22,11 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="where report files are kept (default: the app's data folder)",
     )
-    parser.add_argument(
-        "--watch-stdin",
-        action="store_true",
-        help="exit when standard input closes (the parent app has gone)",
-    )
+    add_watch_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:

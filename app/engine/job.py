@@ -24,6 +24,7 @@ from app.engine.params import ReportSettings, read_settings
 from app.engine.reports.timeline import Row
 from app.engine.vehicles import resolve_vehicles
 from app.errors import PegasusError, UsageError
+from app.jsonvalues import lenient_number
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class JobRequest:
             token=token,
             tz=config.get("tz"),
             user_id=config.get("user_id"),
-            created_at=_seconds(config.get("job_created_at")),
-            expires=_seconds(config.get("job_expires")),
+            created_at=lenient_number(config.get("job_created_at")),
+            expires=lenient_number(config.get("job_expires")),
             parameters=parameters,
         )
 
@@ -269,17 +270,3 @@ def _id(config: dict[str, Any], key: str) -> str:
     if not is_id(text):
         raise UsageError(f"configuration.{key} must be a whole number, not {text!r}")
     return text
-
-
-def _seconds(value: Any) -> float | None:
-    """An epoch number given as a number or as text; None if neither."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from app.errors import UsageError
-from app.lifeline import exit_when_parent_dies
+from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
 from app.sandbox.context import SandboxSettings
 from app.sandbox.gateway import build_app
@@ -53,11 +53,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long a session lasts after its last use",
     )
-    parser.add_argument(
-        "--watch-stdin",
-        action="store_true",
-        help="exit when standard input closes (the parent app is gone)",
-    )
+    add_watch_argument(parser)
 
 
 def settings_from(args: argparse.Namespace) -> SandboxSettings:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine.timeframe import Period, ReportClock
+from app.jsonvalues import number
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,10 @@ def read_sample(event: Event, clock: ReportClock) -> Sample | None:
     return Sample(
         time=time,
         ign=_flag(event.get("io_ign")),
-        kph=_number(event.get("kph")),
-        dist=_number(event.get("dev_dist")),
-        lat=_number(event.get("lat")),
-        lon=_number(event.get("lon")),
+        kph=number(event.get("kph")),
+        dist=number(event.get("dev_dist")),
+        lat=number(event.get("lat")),
+        lon=number(event.get("lon")),
     )
 
 
@@ -100,9 +101,3 @@ def half_up(value: float, digits: int = 0) -> float:
 
 def _flag(value: Any) -> bool:
     return value is True or (isinstance(value, int | float) and value == 1)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
