@@ -37,6 +37,18 @@ def app_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "app", *args]
 
 
+SECRET_OPTIONS = frozenset({"--password", "--token"})
+
+
+def shown_command(command: Sequence[str]) -> list[str]:
+    """The command line as it may be logged: values of secret options masked."""
+    shown = list(command)
+    for index, word in enumerate(shown[:-1]):
+        if word in SECRET_OPTIONS:
+            shown[index + 1] = "***"
+    return shown
+
+
 class LocalServer:
     """One child server process, from start to its ready URL to its stop."""
 
@@ -77,7 +89,7 @@ class LocalServer:
     def start(self, timeout: float = START_TIMEOUT) -> str:
         """Start the process and wait for its ready line; return its URL."""
         env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
-        log.info("starting %s: %s", self.name, " ".join(self.command))
+        log.info("starting %s: %s", self.name, " ".join(shown_command(self.command)))
         try:
             self._process = subprocess.Popen(
                 self.command,

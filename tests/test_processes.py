@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from app.children import LocalServer, app_command
+from app.children import LocalServer, app_command, shown_command
 from app.errors import LocalServerError
 from app.paths import DATA_DIR_ENV
 
@@ -171,3 +171,10 @@ def test_servers_end_when_the_window_gets_ctrl_c(data_dir):
     finally:
         app.kill()
         app.wait(10)
+
+
+def test_the_logged_command_line_masks_passwords():
+    shown = shown_command(["python", "-m", "app", "sandbox", "--password", "s3cret"])
+
+    assert "s3cret" not in shown
+    assert shown[-2:] == ["--password", "***"]
