@@ -94,12 +94,26 @@ async def load_catalog(gateway: Gateway) -> Catalog:
 
 
 async def _load_engine(gateway: Gateway, url: str) -> EngineEntry:
+    """One engine's entry; whatever goes wrong stays in this entry."""
     try:
-        text = await gateway.manifest_text(url)
+        return await _read_engine(gateway, url)
     except PegasusError as exc:
         log.warning("engine %s left out of the catalog: %s", url, exc)
         return EngineEntry(url=url, error=str(exc))
+    except Exception as exc:
+        # A bug met on one engine's manifest must not take the whole catalog
+        # (and the other engines' reports) down with it; the log keeps the
+        # traceback for the report.
+        log.warning("engine %s failed unexpectedly", url, exc_info=True)
+        return EngineEntry(
+            url=url,
+            error=f"the manifest of the engine at {url} could not be read "
+            f"({type(exc).__name__}: {exc})",
+        )
 
+
+async def _read_engine(gateway: Gateway, url: str) -> EngineEntry:
+    text = await gateway.manifest_text(url)
     manifest = load_manifest(text, source=url, engine_url=url)
     if manifest.problems and not manifest.scripts:
         # The manifest as a whole is unusable (not JSON, no scripts list).

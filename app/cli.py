@@ -37,7 +37,7 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         "--debug", action="store_true", help="log requests and timings to stderr"
     )
 
-    wanted = next((a for a in argv if a in SUBCOMMANDS), None)
+    wanted = subcommand_of(argv)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
@@ -50,26 +50,65 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     return parser
 
 
+# The window's options: name, the metavar of its value (None for a flag),
+# and help. subcommand_of must know which options take a value.
+TOP_FLAGS = ("--version", "--debug", "--help", "-h")
+WINDOW_OPTIONS: list[tuple[str, str | None, str]] = [
+    (
+        "--demo",
+        None,
+        "start the local sandbox gateway and embedded engine and sign in",
+    ),
+    ("--gateway", "URL", "the gateway to sign in to"),
+    ("--user", "NAME", "the user name to sign in with"),
+    ("--download-dir", "DIR", "where report files are saved"),
+    # For the start-up benchmark (bench/bench_startup.py), not for people.
+    ("--quit-when-ready", None, argparse.SUPPRESS),
+    (
+        "--screenshot",
+        "PNG",
+        "save a picture of the window once the catalog is loaded, then quit",
+    ),
+]
+
+
+def subcommand_of(argv: Sequence[str]) -> str | None:
+    """The subcommand asked for, if any.
+
+    It is the first word that is neither an option nor an option's value:
+    in `--user engine`, "engine" is a user name, not the engine subcommand.
+    """
+    options = {name: metavar for name, metavar, _ in WINDOW_OPTIONS}
+    options.update(dict.fromkeys(TOP_FLAGS))
+    takes_value = False
+    for word in argv:
+        if takes_value:
+            takes_value = False
+            continue
+        if word == "--":
+            return None
+        if word.startswith("-"):
+            name, has_value, _ = word.partition("=")
+            # argparse also takes a unique prefix of an option (--gate URL).
+            matches = [o for o in options if o == name] or [
+                o for o in options if o.startswith(name)
+            ]
+            takes_value = (
+                not has_value and len(matches) == 1 and options[matches[0]] is not None
+            )
+            continue
+        return word if word in SUBCOMMANDS else None
+    return None
+
+
 def _configure_window(parser: argparse.ArgumentParser) -> None:
     """Options of the window itself (no subcommand)."""
     group = parser.add_argument_group("window")
-    group.add_argument(
-        "--demo",
-        action="store_true",
-        help="start the local sandbox gateway and embedded engine and sign in",
-    )
-    group.add_argument("--gateway", metavar="URL", help="the gateway to sign in to")
-    group.add_argument("--user", metavar="NAME", help="the user name to sign in with")
-    group.add_argument(
-        "--download-dir", metavar="DIR", help="where report files are saved"
-    )
-    # For the start-up benchmark (bench/bench_startup.py), not for people.
-    group.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
-    group.add_argument(
-        "--screenshot",
-        metavar="PNG",
-        help="save a picture of the window once the catalog is loaded, then quit",
-    )
+    for name, metavar, help_text in WINDOW_OPTIONS:
+        if metavar is None:
+            group.add_argument(name, action="store_true", help=help_text)
+        else:
+            group.add_argument(name, metavar=metavar, help=help_text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,12 +3,19 @@
 A file name in a job's `result.files` comes from an engine we do not
 control. It is never used as a path: it is reduced to one plain file name
 that is valid on Windows, macOS and Linux, and placed in the chosen folder
-under a name that does not overwrite anything already there.
+under a name that does not overwrite anything already there. The bytes go
+to a temporary `.part` file first, which gets its final name only once
+complete.
 """
 
+import os
 import re
+import secrets
 import unicodedata
 from pathlib import Path
+from typing import IO
+
+from app.errors import UsageError
 
 MAX_NAME_CHARS = 200
 # Room under the usual 255-byte limit for " (99)" and a temporary suffix.
@@ -27,6 +34,8 @@ _RESERVED_WINDOWS = {
     "CONOUT$",
 }
 _INVALID_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f-\x9f]')
+# Windows reads COM¹ like COM1, so superscript digits count as digits there.
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _EXTENSION = re.compile(r"^\.[A-Za-z0-9_-]+$")
 
@@ -39,8 +48,10 @@ def safe_filename(name: str) -> str:
     text = _DRIVE.sub("", text)
     text = re.split(r"[/\\]", text)[-1]
 
-    # Control characters are dropped; characters Windows refuses become "_".
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    # Control and format characters are dropped (a right-to-left override
+    # makes "rlo\u202ecod.exe" show as "rloexe.doc"); characters Windows
+    # refuses become "_".
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
     text = _INVALID_CHARS.sub("_", text)
     text = re.sub(r"\s+", " ", text)
 
@@ -50,7 +61,9 @@ def safe_filename(name: str) -> str:
         return FALLBACK_NAME
 
     stem, extension = _split_extension(text)
-    if stem.split(".")[0].upper() in _RESERVED_WINDOWS:
+    # Windows ignores trailing dots and spaces: "CON .csv" is the device CON.
+    stem = stem.rstrip(" .") or FALLBACK_NAME
+    if _is_reserved(stem):
         stem = "_" + stem
     return _shorten(stem, extension)
 
@@ -59,16 +72,55 @@ def unique_path(folder: Path, name: str) -> Path:
     """folder/name made safe, or "name (2).ext" and so on if that is taken."""
     safe = safe_filename(name)
     candidate = folder / safe
-    if not candidate.exists():
+    if not _taken(candidate):
         return candidate
 
     stem, extension = _split_extension(safe)
     number = 2
     while True:
         candidate = folder / _shorten(stem, f" ({number}){extension}")
-        if not candidate.exists():
+        if not _taken(candidate):
             return candidate
         number += 1
+
+
+def open_part(folder: Path, filename: str) -> tuple[Path, IO[bytes]]:
+    """A new temporary `.part` file in folder, open for writing."""
+    path = folder / f"{safe_filename(filename)}.{secrets.token_hex(4)}.part"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return path, path.open("xb")
+    except OSError as exc:
+        raise UsageError(f"cannot write files in {folder}: {exc.strerror}") from exc
+
+
+def claim_final_name(part_path: Path, folder: Path, filename: str) -> Path:
+    """Give the complete file its name, never replacing an existing file."""
+    for _attempt in range(100):
+        final = unique_path(folder, filename)
+        try:
+            # A hard link fails if the name was taken meanwhile; rename would not.
+            os.link(part_path, final)
+        except FileExistsError:
+            continue
+        except OSError:
+            # Some file systems have no hard links; the name was free just now.
+            part_path.rename(final)
+            return final
+        part_path.unlink()
+        return final
+    raise UsageError(f"could not find a free file name for {filename} in {folder}")
+
+
+def _taken(path: Path) -> bool:
+    """Whether anything has that name, a link to nowhere included."""
+    return os.path.lexists(path)
+
+
+def _is_reserved(stem: str) -> bool:
+    """Whether Windows reads stem as a device name (CON, COM1, LPT¹...)."""
+    base = stem.split(".")[0].rstrip(" .")
+    return base.translate(_SUPERSCRIPT_DIGITS).upper() in _RESERVED_WINDOWS
 
 
 def _split_extension(name: str) -> tuple[str, str]:

@@ -96,6 +96,18 @@ class FormContext:
 
 
 @dataclass(frozen=True)
+class FormState:
+    """What a filled-in form holds, to show it again later.
+
+    values: the payload as the form gave it; period: the quick choice of
+    the period (a key of PERIODS), or None when the form has none.
+    """
+
+    values: JsonObject
+    period: str | None = None
+
+
+@dataclass(frozen=True)
 class FieldKind:
     """A rule of the kind table: the first kind whose test accepts a schema."""
 
@@ -191,9 +203,6 @@ PERIODS: tuple[tuple[str, str], ...] = (
 # today so the newest trips are in it.
 DEFAULT_PERIOD = "last_7_days"
 
-_DAY_START = dt.time(0, 0, 0)
-_DAY_END = dt.time(23, 59, 59)
-
 
 def today_in(tz: str, context: FormContext | None = None) -> dt.date:
     """The date now in zone tz (or the context's fixed date, in tests)."""
@@ -208,7 +217,11 @@ def today_in(tz: str, context: FormContext | None = None) -> dt.date:
 
 
 def period_range(period: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first and last second of a named period, as naive wall times."""
+    """The start and the end of a named period, as naive wall times.
+
+    The end is exclusive, as engines read `to`: midnight after the period's
+    last day, so the last second of that day is counted and nothing after.
+    """
     if period == "today":
         first, last = today, today
     elif period == "yesterday":
@@ -222,7 +235,8 @@ def period_range(period: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]
         first = last.replace(day=1)
     else:
         raise ValueError(f"unknown period {period!r}")
-    return dt.datetime.combine(first, _DAY_START), dt.datetime.combine(last, _DAY_END)
+    end = last + dt.timedelta(days=1)
+    return dt.datetime.combine(first, dt.time()), dt.datetime.combine(end, dt.time())
 
 
 def wall_time_text(moment: dt.datetime) -> str:

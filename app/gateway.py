@@ -1,21 +1,26 @@
 """The client of a Pegasus Gateway: one signed-in session over HTTPS.
 
-Every call goes through one httpx.AsyncClient with TLS verified. The token
-travels in the `Authenticate` header (PEGASUS_API.md §1.2), never in a URL,
-a log line or an error message. Whatever goes wrong, the caller gets one of
-the app's errors naming the call and what to do about it.
+Every call goes through httpx with TLS verified: one client for remote
+hosts, which follows the environment's proxy settings, and one for loopback
+hosts, which never goes through a proxy (a local gateway's sign-in must not
+leave the machine). The token travels in the `Authenticate` header
+(PEGASUS_API.md §1.2), never in a URL, a log line or an error message.
+Every call has an overall deadline, so a server that trickles its answer
+cannot hang the caller. Whatever goes wrong, the caller gets one of the
+app's errors naming the call and what to do about it.
 """
 
+import asyncio
+import contextlib
 import errno
 import json
 import logging
-import os
-import secrets
+import re
 import socket
 import ssl
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -23,9 +28,16 @@ from typing import IO, Any
 import httpx
 
 from app import APP_ID, __version__
-from app.downloads import safe_filename, unique_path
-from app.errors import AuthError, GatewayError, NetworkError, UsageError
+from app.addresses import (
+    is_loopback_host,
+    normalize_site_url,
+    url_problem,
+    without_user_info,
+)
+from app.downloads import claim_final_name, open_part
+from app.errors import AuthError, GatewayError, NetworkError
 from app.jobs import Job
+from app.jsonlimits import MAX_DOCUMENT_BYTES, JsonLimitError, read_json
 
 log = logging.getLogger(__name__)
 
@@ -41,42 +53,28 @@ _STATUS_HINTS = {
 }
 
 
-def normalize_site_url(url: str) -> str:
-    """The site URL without `/api`, query or trailing slash; http(s) only."""
-    text = url.strip()
-    parsed = urllib.parse.urlsplit(text)
-    if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
-        raise UsageError(
-            f"the gateway address {text!r} must be a full URL starting with "
-            "https:// (or http:// for a local gateway), e.g. "
-            "https://cloud.pegasusgateway.com"
-        )
-
-    path = parsed.path.rstrip("/")
-    if path.lower().endswith("/api"):
-        path = path[: -len("/api")].rstrip("/")
-    return urllib.parse.urlunsplit((parsed.scheme.lower(), parsed.netloc, path, "", ""))
-
-
 class Gateway:
     """One session with a Pegasus Gateway (a real one or the sandbox)."""
 
     def __init__(
-        self, url: str, *, token: str | None = None, timeout: float = 30.0
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 30.0,
+        deadline: float | None = None,
     ) -> None:
+        """timeout bounds each connect and read; deadline a whole call.
+
+        A download has no overall deadline, but each 64 KB of it must
+        arrive within the deadline (twice the timeout unless given).
+        """
         self.site_url = normalize_site_url(url)
         self.api_url = self.site_url + "/api"
         self.timeout = timeout
+        self.deadline = deadline if deadline is not None else 2 * timeout
         self._token = token or None
-        # Redirects are not followed: a custom header would go along with them.
-        self._client = httpx.AsyncClient(
-            timeout=timeout,
-            follow_redirects=False,
-            headers={
-                "User-Agent": f"{APP_ID}/{__version__}",
-                "Accept": "application/json",
-            },
-        )
+        self._clients: dict[bool, httpx.AsyncClient] = {}
 
     @property
     def token(self) -> str | None:
@@ -102,7 +100,9 @@ class Gateway:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
 
     # -- calls ------------------------------------------------------------
 
@@ -144,27 +144,33 @@ class Gateway:
 
         The gateway's token is not sent: the engine is another server.
         """
-        base = engine_url.strip().rstrip("/")
-        if urllib.parse.urlsplit(base).scheme.lower() not in ("http", "https"):
+        address = engine_url.strip().rstrip("/")
+        base = without_user_info(address)  # as shown in messages
+        call = f"GET {base}/manifest"
+        problem = url_problem(address)
+        if problem is None and urllib.parse.urlsplit(address).scheme.lower() not in (
+            "http",
+            "https",
+        ):
+            problem = "it is not an http(s) URL"
+        if problem is not None:
             raise GatewayError(
-                f"the engine address {engine_url!r} is not an http(s) URL; "
+                f"the engine address {base!r} is not valid ({problem}); "
                 "ask the gateway's administrator to fix its engine list",
-                call=f"GET {base}/manifest",
+                call=call,
             )
-        response = await self._send(
-            "GET",
-            f"{base}/manifest",
-            call=f"GET {base}/manifest",
-            where=f"the engine at {base}",
+
+        response, body = await self._send_limited(
+            f"{address}/manifest", call, f"the engine at {base}", MAX_DOCUMENT_BYTES
         )
         if response.status_code >= 400:
             raise GatewayError(
                 f"the engine at {base} answered GET /manifest with HTTP "
-                f"{response.status_code}{_message_suffix(response)}",
+                f"{response.status_code}{_message_suffix(response, body)}",
                 status=response.status_code,
-                call=f"GET {base}/manifest",
+                call=call,
             )
-        return response.text
+        return body.decode(response.encoding or "utf-8", errors="replace")
 
     async def list_all(
         self,
@@ -240,15 +246,23 @@ class Gateway:
         a temporary `.part` file, renamed only once complete, so a failed
         download never leaves a file under the final name.
         """
+        # "..", "." and names with a slash would be read by the gateway as
+        # another path (GET /api/job_manager/5/.. is the job list).
+        if filename.strip() in ("", ".", "..") or re.search(r"[/\\]", filename):
+            raise GatewayError(
+                f"job {int(job_id)} lists a result file named {filename!r}, "
+                "which is not a plain file name; it was not downloaded",
+                call=self._call("GET", f"/job_manager/{int(job_id)}/..."),
+            )
         quoted = urllib.parse.quote(filename, safe="")
         path = f"/job_manager/{int(job_id)}/{quoted}"
         call = self._call("GET", path)
-        part_path, part = _open_part(folder, filename)
+        part_path, part = open_part(folder, filename)
 
         try:
             with part:
                 await self._stream_to(part, path, call, on_progress)
-            final = _claim_final_name(part_path, folder, filename)
+            final = claim_final_name(part_path, folder, filename)
         except BaseException:
             part_path.unlink(missing_ok=True)
             raise
@@ -265,30 +279,33 @@ class Gateway:
         call: str,
         on_progress: ProgressListener | None,
     ) -> None:
-        request = self._client.build_request(
-            "GET", self.api_url + path, headers=self._auth_headers()
-        )
+        url = self.api_url + path
+        client = self._client_for(url)
+        request = client.build_request("GET", url, headers=self._auth_headers())
         started = time.monotonic()
-        try:
-            response = await self._client.send(request, stream=True)
+        received = 0
+        with self._failures(call, self._where):
+            async with asyncio.timeout(self.deadline):
+                response = await client.send(request, stream=True)
             try:
                 if response.status_code >= 300:
-                    await response.aread()
+                    async with asyncio.timeout(self.deadline):
+                        await response.aread()
                     self._fail_unless_ok(response, call)
 
                 total = _content_length(response)
-                received = 0
-                async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                    part.write(chunk)
-                    received += len(chunk)
-                    if on_progress is not None:
-                        on_progress(received, total)
+                # No deadline for the whole file, which may be large: one per
+                # chunk, so a trickle of bytes still counts as a stall.
+                loop = asyncio.get_running_loop()
+                async with asyncio.timeout(self.deadline) as stall:
+                    async for chunk in response.aiter_bytes(CHUNK_SIZE):
+                        stall.reschedule(loop.time() + self.deadline)
+                        part.write(chunk)
+                        received += len(chunk)
+                        if on_progress is not None:
+                            on_progress(received, total)
             finally:
                 await response.aclose()
-        except httpx.HTTPError as exc:
-            error = self._network_error(exc, call, self._where)
-            log.warning("%s", error)
-            raise error from exc
 
         log.debug("%s: %s bytes in %.0f ms", call, received, _ms_since(started))
 
@@ -325,15 +342,72 @@ class Gateway:
         **kwargs: Any,
     ) -> httpx.Response:
         started = time.monotonic()
-        try:
-            response = await self._client.request(method, url, **kwargs)
-        except httpx.HTTPError as exc:
-            error = self._network_error(exc, call, where)
-            log.warning("%s", error)
-            raise error from exc
+        with self._failures(call, where):
+            async with asyncio.timeout(self.deadline):
+                response = await self._client_for(url).request(method, url, **kwargs)
 
         log.debug("%s -> %s in %.0f ms", call, response.status_code, _ms_since(started))
         return response
+
+    async def _send_limited(
+        self, url: str, call: str, where: str, limit: int
+    ) -> tuple[httpx.Response, bytes]:
+        """GET url, reading at most limit bytes of its body; the answer and body."""
+        client = self._client_for(url)
+        started = time.monotonic()
+        body = bytearray()
+        with self._failures(call, where):
+            async with (
+                asyncio.timeout(self.deadline),
+                client.stream("GET", url) as response,
+            ):
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > limit:
+                        raise GatewayError(
+                            f"{where} answered {call} with more than "
+                            f"{limit // (1024 * 1024)} MB; that is too large",
+                            status=response.status_code,
+                            call=call,
+                        )
+
+        log.debug("%s -> %s in %.0f ms", call, response.status_code, _ms_since(started))
+        return response, bytes(body)
+
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        """The client for url: loopback hosts never go through a proxy."""
+        direct = is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
+        client = self._clients.get(direct)
+        if client is None:
+            # Redirects are not followed: a custom header would go with them.
+            client = httpx.AsyncClient(
+                timeout=self.timeout,
+                follow_redirects=False,
+                trust_env=not direct,
+                headers={
+                    "User-Agent": f"{APP_ID}/{__version__}",
+                    "Accept": "application/json",
+                },
+            )
+            self._clients[direct] = client
+        return client
+
+    @contextlib.contextmanager
+    def _failures(self, call: str, where: str) -> Iterator[None]:
+        """httpx's errors and our deadlines, raised as the app's NetworkError."""
+        try:
+            yield
+        except (httpx.HTTPError, TimeoutError) as exc:
+            if isinstance(exc, httpx.HTTPError):
+                error = self._network_error(exc, call, where)
+            else:
+                error = NetworkError(
+                    f"{where} stopped answering {call}: nothing usable came "
+                    f"within {self.deadline:g} s; check the address and your "
+                    "connection"
+                )
+            log.warning("%s", error)
+            raise error from exc
 
     def _fail_unless_ok(
         self, response: httpx.Response, call: str, *, signing_in: bool = False
@@ -373,12 +447,18 @@ class Gateway:
         call = _call_of(response)
         content_type = response.headers.get("content-type", "no content type")
         try:
-            return json.loads(response.content)
+            return read_json(response.content)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise GatewayError(
                 f"{call} answered with something that is not JSON "
                 f"({content_type.split(';')[0]}); is {self.site_url} a Pegasus "
                 "Gateway?",
+                status=response.status_code,
+                call=call,
+            ) from exc
+        except JsonLimitError as exc:
+            raise GatewayError(
+                f"{call} answered with JSON that cannot be used: {exc}",
                 status=response.status_code,
                 call=call,
             ) from exc
@@ -433,11 +513,11 @@ def _call_of(response: httpx.Response) -> str:
     return f"{response.request.method} {response.request.url.path}"
 
 
-def _message_suffix(response: httpx.Response) -> str:
+def _message_suffix(response: httpx.Response, body: bytes | None = None) -> str:
     """ ": <message>" from a JSON error body, or a word on what came instead."""
     try:
-        data = json.loads(response.content)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        data = read_json(response.content if body is None else body)
+    except (json.JSONDecodeError, UnicodeDecodeError, JsonLimitError):
         kind = response.headers.get("content-type", "").split(";")[0]
         return f" (the answer was {kind} instead of JSON)" if kind else ""
     if isinstance(data, dict):
@@ -474,31 +554,3 @@ def _content_length(response: httpx.Response) -> int | None:
 
 def _ms_since(started: float) -> float:
     return (time.monotonic() - started) * 1000
-
-
-def _open_part(folder: Path, filename: str) -> tuple[Path, IO[bytes]]:
-    """A new temporary `.part` file in folder, open for writing."""
-    path = folder / f"{safe_filename(filename)}.{secrets.token_hex(4)}.part"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return path, path.open("xb")
-    except OSError as exc:
-        raise UsageError(f"cannot write files in {folder}: {exc.strerror}") from exc
-
-
-def _claim_final_name(part_path: Path, folder: Path, filename: str) -> Path:
-    """Give the complete file its name, never replacing an existing file."""
-    for _attempt in range(100):
-        final = unique_path(folder, filename)
-        try:
-            # A hard link fails if the name was taken meanwhile; rename would not.
-            os.link(part_path, final)
-        except FileExistsError:
-            continue
-        except OSError:
-            # Some file systems have no hard links; the name was free just now.
-            part_path.rename(final)
-            return final
-        part_path.unlink()
-        return final
-    raise UsageError(f"could not find a free file name for {filename} in {folder}")

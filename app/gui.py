@@ -40,7 +40,7 @@ from app.logs import RedactingFilter
 from app.paths import data_dir
 from app.settings import MODE_DEMO, Settings
 from widgets.icons import APP_ICON, icon
-from widgets.main_window import MainWindow
+from widgets.main_window import Layout, MainWindow
 from widgets.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,11 @@ SCREENSHOT_SCRIPT = "idling"
 SCREENSHOT_TIMEOUT = 60.0
 SCREENSHOT_SIZE = (1200, 780)
 LOG_FILE = "pegasus-reports.log"
+# Exit status after the crash dialog, and after Ctrl+C reached Python code.
+CRASH_EXIT_CODE = 1
+INTERRUPTED_EXIT_CODE = 130
+
+ExitApp = Callable[[int], None]
 
 
 @dataclass
@@ -75,9 +80,11 @@ class Workspace:
         self.session.stop_demo()
 
     def save_layout(self) -> None:
-        geometry, state = self.window.saved_layout()
-        self.settings.window_geometry = geometry
-        self.settings.window_state = state
+        layout = self.window.saved_layout()
+        self.settings.window_geometry = layout.geometry
+        self.settings.window_state = layout.state
+        self.settings.catalog_split = layout.catalog_split
+        self.settings.jobs_split = layout.jobs_split
         self.settings.sync()
 
 
@@ -95,7 +102,14 @@ def build_workspace(
     stop_children(). icon_hosts: which report icon URLs may be fetched.
     """
     window = MainWindow()
-    window.restore_layout(settings.window_geometry, settings.window_state)
+    window.restore_layout(
+        Layout(
+            geometry=settings.window_geometry,
+            state=settings.window_state,
+            catalog_split=settings.catalog_split,
+            jobs_split=settings.jobs_split,
+        )
+    )
     notices = Notices(window)
 
     session = SessionController(window, settings, notices, demo_stack=demo_stack)
@@ -136,7 +150,8 @@ def main(args: argparse.Namespace) -> int:
     settings = Settings.open()
     download_dir = Path(args.download_dir).expanduser() if args.download_dir else None
     workspace = build_workspace(settings, download_dir=download_dir)
-    install_crash_handler(workspace, app.quit)
+    # exit() ends the loop without closing the window, so nothing is asked.
+    install_crash_handler(workspace, app.exit)
     poll = _quit_on_signals(app)
 
     screenshot = None
@@ -212,7 +227,8 @@ async def _take_screenshot(workspace: Workspace, path: Path, app: QApplication) 
         log.warning("no screenshot: %s", exc)
         saved = False
     finally:
-        app.quit()
+        # Not quit(): a job still running must not stop it with a question.
+        app.exit(0)
 
     if saved:
         log.info("screenshot saved to %s", path)
@@ -266,7 +282,8 @@ def _quit_on_signals(app: QApplication) -> QTimer:
 
     def quit_app(number: int, _frame: FrameType | None) -> None:
         log.info("signal %s received; quitting", signal.Signals(number).name)
-        app.quit()
+        # Asked from outside the window: no question about running jobs.
+        app.exit(0)
 
     signal.signal(signal.SIGINT, quit_app)
     signal.signal(signal.SIGTERM, quit_app)
@@ -276,14 +293,18 @@ def _quit_on_signals(app: QApplication) -> QTimer:
     return timer
 
 
-def install_crash_handler(workspace: Workspace, quit_app: Callable[[], None]) -> None:
-    """Bugs end here: logged, the demo stopped, a plain dialog, then quit."""
+def install_crash_handler(workspace: Workspace, exit_app: ExitApp) -> None:
+    """Bugs end here: logged, the demo stopped, a plain dialog, then an exit.
+
+    Once the dialog is closed, exit_app(CRASH_EXIT_CODE) ends the event loop
+    with that status (QApplication.exit), so the process reports a failure.
+    """
 
     def on_crash(
         kind: type[BaseException], error: BaseException, tb: TracebackType | None
     ) -> None:
         if issubclass(kind, KeyboardInterrupt):
-            quit_app()
+            exit_app(INTERRUPTED_EXIT_CODE)
             return
         details = "".join(traceback.format_exception(kind, error, tb))
         log.critical("unexpected error:\n%s", details)
@@ -293,7 +314,7 @@ def install_crash_handler(workspace: Workspace, quit_app: Callable[[], None]) ->
             "The local demo servers were stopped.\n\n"
             f"Details are in the log: {data_dir() / LOG_FILE}"
         )
-        box.finished.connect(quit_app)
+        box.finished.connect(lambda _result: exit_app(CRASH_EXIT_CODE))
 
     sys.excepthook = on_crash
 

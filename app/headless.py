@@ -13,15 +13,19 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType, TracebackType
 from typing import Any
 
 from app.catalog import Catalog, load_catalog, same_engine_key
 from app.errors import JobError, PegasusError, UsageError
 from app.gateway import Gateway
 from app.jobs import Job
+from app.jsonlimits import JsonLimitError, read_json
 from app.local_stack import DemoStack, demo_folder
 from app.manifest import Script
 from app.runs import build_args, is_time_zone, run_report, user_job_prefs, user_tz
@@ -47,12 +51,13 @@ timing (never a token or password).
 exit status: 0 the report is done and its files are saved; 1 the job ended
 in error (the engine's message is printed) or failed while running; 2 bad
 arguments or parameters, an unknown script, or a gateway that cannot be
-reached or refuses the sign-in.
+reached or refuses the sign-in; 130 interrupted by Ctrl+C (a job already
+created on a real gateway goes on running there).
 
-example:
+example (the line break inside the quotes is part of the JSON):
   python -m app run --demo --script trips --out reports \\
-    --args '{{"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00", \\
-"vehicles": [1, 2]}}'
+    --args '{{"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00",
+             "vehicles": [1, 2]}}'
 """
 
 
@@ -119,32 +124,100 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class CtrlC:
+    """Ctrl+C (SIGINT) for the run: cancel the running task, remember it.
+
+    Installed whatever SIGINT was before, since a shell starts background
+    commands with SIGINT ignored, and then neither Ctrl+C nor `kill -INT`
+    would stop the run. Inside the event loop the signal cancels the run's
+    task, so its clean-up runs; outside it, it raises KeyboardInterrupt.
+    While the demo servers are being stopped it is only noted.
+    """
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._task: asyncio.Task[Any] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._armed = True
+        self._previous: Any = None
+
+    def __enter__(self) -> "CtrlC":
+        self._previous = signal.signal(signal.SIGINT, self._on_signal)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    async def watch(self, work: Coroutine[Any, Any, int]) -> int:
+        """Run work as the task Ctrl+C cancels."""
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        try:
+            return await work
+        finally:
+            self._task = None
+
+    def disarm(self) -> None:
+        """From now on Ctrl+C is noted, and interrupts nothing."""
+        self._armed = False
+
+    def _on_signal(self, number: int, frame: FrameType | None) -> None:
+        first = not self.pressed
+        self.pressed = True
+        if not self._armed:
+            return
+        if first and self._task is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._task.cancel)
+            return
+        raise KeyboardInterrupt
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the report; the exit status."""
-    stack: DemoStack | None = None
     if not getattr(args, "debug", False):
         # Every failure is printed below in plain words; the log would repeat it.
         logging.getLogger().setLevel(logging.ERROR)
+
+    with CtrlC() as ctrl_c:
+        status = _main(args, ctrl_c)
+    if ctrl_c.pressed:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    return status
+
+
+def _main(args: argparse.Namespace, ctrl_c: CtrlC) -> int:
+    stack: DemoStack | None = None
     try:
         request = _read_request(args)
         if args.demo:
             _refuse_with_demo(args)
             stack = DemoStack(folder=demo_folder())
             stack.start()
-        return asyncio.run(_run(args, request, stack))
+        return asyncio.run(ctrl_c.watch(_run(args, request, stack, ctrl_c)))
     except PegasusError as exc:
-        _say(f"error: {exc}")
+        # Ctrl+C also stops the demo servers, and so fails what used them.
+        if not ctrl_c.pressed:
+            _say(f"error: {exc}")
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _say("interrupted")
+    except (KeyboardInterrupt, asyncio.CancelledError):
         return EXIT_INTERRUPTED
     finally:
+        ctrl_c.disarm()
         if stack is not None:
             stack.stop()
 
 
 async def _run(
-    args: argparse.Namespace, request: RunRequest, stack: DemoStack | None
+    args: argparse.Namespace,
+    request: RunRequest,
+    stack: DemoStack | None,
+    ctrl_c: CtrlC,
 ) -> int:
     gateway = Gateway(stack.gateway_url if stack else _required(args.gateway))
     job_ids: list[int] = []
@@ -183,15 +256,24 @@ async def _run(
         _say(f"error: {label} ({request.script}) ended in error: {exc}")
         return EXIT_FAILED
     except PegasusError as exc:
+        if ctrl_c.pressed:
+            # The demo servers got the Ctrl+C too; that is why this failed.
+            _say_left_running(job_ids, stack)
+            return EXIT_INTERRUPTED
         _say(f"error: {exc}")
         return EXIT_FAILED if job_ids else EXIT_USAGE
     except asyncio.CancelledError:
-        if job_ids and stack is None:
-            _say(f"job {job_ids[0]} goes on running on the gateway")
+        _say_left_running(job_ids, stack)
         raise
     finally:
         await gateway.aclose()
     return EXIT_DONE
+
+
+def _say_left_running(job_ids: list[int], stack: DemoStack | None) -> None:
+    """On a real gateway an interrupted run leaves its job running there."""
+    if job_ids and stack is None:
+        _say(f"job {job_ids[0]} goes on running on the gateway: it was not stopped")
 
 
 def _read_request(args: argparse.Namespace) -> RunRequest:
@@ -222,12 +304,14 @@ def _read_args(text: str) -> dict[str, Any]:
             raise UsageError(f"cannot read {source}: {exc}") from exc
 
     try:
-        value = json.loads(text)
+        value = read_json(text, finite_only=True)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, "
             f"column {exc.colno}"
         ) from exc
+    except JsonLimitError as exc:
+        raise UsageError(f"{source} cannot be used: {exc}") from exc
     if not isinstance(value, dict):
         raise UsageError(
             f'{source} must be a JSON object, like {{"from": "...", "to": "..."}}'

@@ -9,6 +9,7 @@ job is tolerant: missing keys, numbers sent as strings and an empty
 import asyncio
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,8 +56,10 @@ class Job:
         result = result if isinstance(result, dict) else {}
         state = _text(data.get("state")).lower() or "created"
 
-        percentage = lenient_number(
-            progress.get("percentage") if isinstance(progress, dict) else progress
+        percentage = _finite(
+            lenient_number(
+                progress.get("percentage") if isinstance(progress, dict) else progress
+            )
         )
         if percentage is None:
             percentage = 100.0 if state == "done" else 0.0
@@ -67,7 +70,7 @@ class Job:
         params = data.get("params", data.get("args", data.get("parameters")))
 
         return cls(
-            id=int(lenient_number(data.get("id")) or 0),
+            id=int(_finite(lenient_number(data.get("id"))) or 0),
             script=_text(data.get("script")),
             name=_text(data.get("name")),
             state=state,
@@ -149,6 +152,15 @@ def _worth_retrying(exc: Exception) -> bool:
     return isinstance(exc, GatewayError) and exc.status in RETRY_STATUSES
 
 
+def _finite(number: float | None) -> float | None:
+    """number, or None for NaN and infinities ("NaN" is valid text to float).
+
+    A NaN never equals itself, so a job carrying one would look changed on
+    every poll, and it shows as "nan%".
+    """
+    return number if number is not None and math.isfinite(number) else None
+
+
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
@@ -159,7 +171,7 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _moment(value: Any) -> float | None:
     """Epoch seconds from a number, a numeric string or an ISO date-time."""
-    number = lenient_number(value)
+    number = _finite(lenient_number(value))
     if number is not None:
         # Some gateways send milliseconds (PEGASUS_API.md §9.27).
         return number / 1000 if number > 1e11 else number

@@ -1,8 +1,9 @@
 """Logging set-up shared by the window, the command line and the servers.
 
 A filter on every handler masks secrets that might slip into a message:
-`Authenticate` headers, `auth`/`token`/`password` values and the 56-hex
-tokens gateways issue. Code must still never log a secret; this is the net
+`Authenticate` headers, `auth`/`token`/`password` values (quoted or not,
+`key=value` or `--option value`), `Bearer` tokens, passwords in URLs and
+the hex tokens gateways issue. Code must still never log a secret; this is the net
 under that rule, not the rule.
 """
 
@@ -11,13 +12,21 @@ import re
 import sys
 from typing import TextIO
 
+# A value: quoted (spaces and all), or a run of characters up to a separator.
+_VALUE = r"(?:\"[^\"]*\"|'[^']*'|[^\s'\",}&]+)"
+# Each pattern's first group is kept; the rest of the match is the secret.
 _SECRET_PATTERNS = [
-    re.compile(r"(?i)(authenticate['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]+)"),
+    re.compile(r"(?i)(authenticate['\"]?\s*[:=]\s*)" + _VALUE),
     re.compile(
-        r"(?i)((?:api_token|auth|token|password|passwd)['\"]?\s*[:=]\s*['\"]?)"
-        r"([^\s'\",}&]+)"
+        r"(?i)((?:api_token|auth|token|password|passwd)['\"]?\s*[:=]\s*)" + _VALUE
     ),
-    re.compile(r"()\b([0-9a-f]{40,64})\b"),
+    # Command lines: --password VALUE, --token=VALUE.
+    re.compile(r"(?i)(--(?:password|token|api[-_]token)(?:=|\s+))" + _VALUE),
+    re.compile(r"(?i)(\bbearer\s+)[^\s'\",}]+"),
+    # user:password@ in a URL: the user name stays, the password goes.
+    re.compile(r"(//[^/\s:@]*:)[^/\s@]+(?=@)"),
+    # Gateway tokens are 56 hex characters; other services use 40 to 64.
+    re.compile(r"()\b[0-9a-fA-F]{40,64}\b"),
 ]
 MASK = "***"
 

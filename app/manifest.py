@@ -6,20 +6,39 @@ script with an error is marked unusable, and the other scripts stay usable.
 References are accepted in both written forms, `{"$ref": "#/definitions/x"}`
 and the string `"$ref: #/definitions/x"` seen in the gateway's documents, and
 are resolved with `referencing` against the manifest itself.
+
+A manifest comes from an engine we do not control, so loading is bounded:
+the text's size and nesting, and the work of expanding references (a few
+definitions that each use the previous one twice would otherwise expand
+into millions of nodes). Each script's schema is checked as JSON Schema
+when loaded, so a broken one is a problem here, not an exception later.
 """
 
 import copy
 import json
 import logging
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from referencing import Registry, Resource
-from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7
 
+from app.jsonlimits import (
+    MAX_DEPTH,
+    MAX_DOCUMENT_BYTES,
+    JsonLimitError,
+    depth_exceeds,
+    read_json,
+)
+from app.validation import follow_reference, schema_problems
+
 log = logging.getLogger(__name__)
+
+# How many schema nodes one script may expand to once its references are
+# inlined; real schemas have a few hundred.
+MAX_SCHEMA_NODES = 50_000
 
 CATEGORIES: dict[str, str] = {
     "live_reports": "Live reports",
@@ -112,6 +131,15 @@ def load_manifest(
             Problem("error", "a manifest must be a JSON object with scripts", "")
         )
         return manifest
+    if depth_exceeds(document, MAX_DEPTH):
+        manifest.problems.append(
+            Problem(
+                "error",
+                "not usable JSON: it nests objects and lists more than "
+                f"{MAX_DEPTH} levels deep",
+            )
+        )
+        return manifest
 
     document = normalize_refs(document)
     definitions = document.get("definitions", {})
@@ -179,14 +207,22 @@ def group_by_category(scripts: list[Script]) -> list[tuple[str, list[Script]]]:
 
 
 def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
+    if len(data) > MAX_DOCUMENT_BYTES:
+        megabytes = MAX_DOCUMENT_BYTES // (1024 * 1024)
+        manifest.problems.append(
+            Problem("error", f"the manifest is larger than {megabytes} MB")
+        )
+        return None
     try:
-        return json.loads(data)
+        return read_json(data)
     except json.JSONDecodeError as exc:
         manifest.problems.append(
             Problem("error", f"not valid JSON: {exc.msg}", "", exc.lineno, exc.colno)
         )
     except UnicodeDecodeError as exc:
         manifest.problems.append(Problem("error", f"not UTF-8 text: {exc.reason}"))
+    except JsonLimitError as exc:
+        manifest.problems.append(Problem("error", f"not usable JSON: {exc}"))
     return None
 
 
@@ -221,17 +257,42 @@ def _load_script(
         )
         return script
 
-    # References resolve against the manifest, so its definitions win here too.
-    own = raw_schema.get("definitions")
-    merged = {**(own if isinstance(own, dict) else {}), **definitions}
-    script.validation_schema = {**raw_schema, "definitions": merged}
+    schema_pointer = f"{pointer}/parameters_schema"
+    dereferencer = _Dereferencer(resolver, schema_pointer)
     try:
-        script.schema = _Dereferencer(resolver).resolve(
-            raw_schema, f"{pointer}/parameters_schema"
-        )
+        expanded = dereferencer.resolve(raw_schema, schema_pointer)
     except _RefError as exc:
         script.problems.append(Problem("error", exc.message, exc.pointer))
+        return script
+
+    # References resolve against the manifest, so its definitions win here
+    # too; only those the script uses are kept, so a broken definition
+    # elsewhere in the manifest leaves this script alone.
+    own = raw_schema.get("definitions")
+    merged = {**(own if isinstance(own, dict) else {}), **definitions}
+    used = {name: merged[name] for name in sorted(dereferencer.used) if name in merged}
+    validation_schema = {**raw_schema, "definitions": used}
+
+    problems = [
+        Problem("error", message, _schema_pointer(path, schema_pointer, definitions))
+        for path, message in schema_problems(validation_schema)
+    ]
+    if problems:
+        script.problems.extend(problems)
+        return script
+    script.schema = expanded
+    script.validation_schema = validation_schema
     return script
+
+
+def _schema_pointer(
+    path: tuple[str | int, ...], schema_pointer: str, definitions: JsonObject
+) -> str:
+    """Where a place in a script's validation schema is in the manifest."""
+    parts = [_escape(str(part)) for part in path]
+    if len(path) > 1 and path[0] == "definitions" and path[1] in definitions:
+        return "/" + "/".join(parts)
+    return "/".join([schema_pointer, *parts])
 
 
 def _check_fields(script: Script, entry: JsonObject, pointer: str) -> None:
@@ -303,61 +364,107 @@ class _Dereferencer:
     A schema that really recurses (a tree whose node contains itself) keeps
     its inner `$ref` where the recursion closes, so the form can expand it on
     demand. A cycle made only of references never reaches a schema and is an
-    error naming the pointers in it.
+    error naming the pointers in it. The expansion is bounded in size and
+    depth, and `used` collects the manifest definitions it went through.
     """
 
-    def __init__(self, resolver: Any) -> None:
+    def __init__(
+        self, resolver: Any, root_pointer: str, budget: int = MAX_SCHEMA_NODES
+    ) -> None:
         self._resolver = resolver
+        self._root_pointer = root_pointer
+        self._left = budget
+        self._budget = budget
+        self.used: set[str] = set()
 
-    def resolve(self, node: Any, pointer: str, active: tuple[str, ...] = ()) -> Any:
+    def resolve(
+        self,
+        node: Any,
+        pointer: str,
+        active: tuple[str, ...] = (),
+        depth: int = 0,
+    ) -> Any:
+        self._spend()
+        if isinstance(node, list | dict) and depth >= MAX_DEPTH:
+            raise _RefError(
+                f"the schema nests more than {MAX_DEPTH} levels deep once its "
+                "references are expanded",
+                pointer,
+            )
         if isinstance(node, list):
             return [
-                self.resolve(item, f"{pointer}/{i}", active)
+                self.resolve(item, f"{pointer}/{i}", active, depth + 1)
                 for i, item in enumerate(node)
             ]
         if not isinstance(node, dict):
             return node
         if isinstance(node.get("$ref"), str):
-            return self._inline(node, pointer, active)
+            return self._inline(node, pointer, active, depth)
         return {
-            key: self.resolve(value, f"{pointer}/{_escape(key)}", active)
+            key: self.resolve(value, f"{pointer}/{_escape(key)}", active, depth + 1)
             for key, value in node.items()
         }
 
-    def _inline(self, node: JsonObject, pointer: str, active: tuple[str, ...]) -> Any:
+    def _inline(
+        self, node: JsonObject, pointer: str, active: tuple[str, ...], depth: int
+    ) -> Any:
         target, chain = self._follow(node["$ref"], pointer)
         if chain[-1] in active:
             # The schema recurses through real content: stop here, leave the ref.
             return copy.deepcopy(node)
 
-        resolved = self.resolve(target, chain[-1], (*active, chain[-1]))
+        resolved = self.resolve(target, chain[-1], (*active, chain[-1]), depth)
         if not isinstance(resolved, dict):
             raise _RefError(f"{node['$ref']} does not point to a schema", pointer)
 
         siblings = {k: v for k, v in node.items() if k != "$ref"}
-        return {**resolved, **self.resolve(siblings, pointer, active)}
+        return {**resolved, **self.resolve(siblings, pointer, active, depth)}
 
     def _follow(self, ref: str, pointer: str) -> tuple[Any, list[str]]:
         """The first non-reference schema a chain of `$ref`s leads to."""
         chain: list[str] = []
+        seen: set[str] = set()
         current = ref
         while True:
-            if current in chain:
+            self._spend()
+            if current in seen:
                 loop = " -> ".join([*chain, current])
                 raise _RefError(f"the references form a cycle: {loop}", pointer)
             chain.append(current)
-            try:
-                target = self._resolver.lookup(current).contents
-            except Unresolvable as exc:
+            seen.add(current)
+            found = follow_reference(self._resolver, current)
+            if found is None:
                 raise _RefError(
                     f"the reference {current} points to nothing: "
                     "there is no such definition",
                     pointer,
-                ) from exc
-            if isinstance(target, dict) and set(target) == {"$ref"}:
+                )
+            self._note_definition(current)
+            target = found.contents
+            if (
+                isinstance(target, dict)
+                and set(target) == {"$ref"}
+                and isinstance(target["$ref"], str)
+            ):
                 current = target["$ref"]
                 continue
             return target, chain
+
+    def _spend(self) -> None:
+        self._left -= 1
+        if self._left < 0:
+            raise _RefError(
+                "the schema is too large once its references are expanded "
+                f"(more than {self._budget:,} parts)",
+                self._root_pointer,
+            )
+
+    def _note_definition(self, ref: str) -> None:
+        """Remember the definition a reference like #/definitions/x uses."""
+        fragment = urllib.parse.unquote(ref.partition("#")[2])
+        parts = fragment.split("/")
+        if len(parts) > 2 and parts[0] == "" and parts[1] == "definitions":
+            self.used.add(parts[2].replace("~1", "/").replace("~0", "~"))
 
 
 def _escape(key: str) -> str:

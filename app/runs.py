@@ -102,6 +102,8 @@ async def download_files(
     on_file: FileListener | None = None,
 ) -> list[Path]:
     """Save every file of a finished job in folder, one after another."""
+    # TODO(runs): a file that cannot be downloaded (a name that is a path, a
+    # network failure) stops the files after it from being downloaded too.
     paths: list[Path] = []
     for filename in job.files:
         path = await gateway.download(job.id, filename, folder)

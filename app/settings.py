@@ -57,6 +57,8 @@ class Settings:
     chosen_download_dir = _Setting[str]("files/download_dir", str, "")
     window_geometry = _Setting[bytes]("window/geometry", bytes, b"")
     window_state = _Setting[bytes]("window/state", bytes, b"")
+    catalog_split = _Setting[bytes]("window/catalog_split", bytes, b"")
+    jobs_split = _Setting[bytes]("window/jobs_split", bytes, b"")
 
     def __init__(self, store: QSettings) -> None:
         self._store = store

@@ -4,11 +4,17 @@ Used by the form (errors shown at each field as the user types), by the
 headless runner and by the embedded engine (a job with bad parameters ends
 in error naming the field). Errors are keyed by field path, "min_idle" or
 "range/low" or "bands/0/label"; "" is the form as a whole.
+
+Schemas come from manifests we do not control, so schema_problems checks one
+before use (Draft 7 keywords, patterns, references), and validation never
+fetches anything: a reference that leaves the schema is a problem, not a
+download.
 """
 
 import datetime as dt
 import functools
 import json
+import logging
 import re
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
@@ -16,10 +22,38 @@ from typing import Any
 
 from jsonschema import Draft7Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
+from referencing import Registry
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT7, SchemaRegistry
+
+from app.jsonlimits import MAX_DEPTH, depth_exceeds, nonfinite_paths
+
+log = logging.getLogger(__name__)
 
 JsonObject = dict[str, Any]
+SchemaPath = tuple[str | int, ...]
 
 FORMAT_CHECKER = FormatChecker(formats=())
+MAX_SCHEMA_PROBLEMS = 10
+
+# No `retrieve`: a reference to anything but the schema itself (and the
+# Draft 7 meta-schema) is unresolvable, never fetched.
+NO_FETCH_REGISTRY: SchemaRegistry = Registry().with_resource(
+    str(Draft7Validator.META_SCHEMA["$id"]).rstrip("#"),
+    DRAFT7.create_resource(Draft7Validator.META_SCHEMA),
+)
+_META_VALIDATOR = Draft7Validator(
+    Draft7Validator.META_SCHEMA, format_checker=Draft7Validator.FORMAT_CHECKER
+)
+# Where Draft 7 keeps subschemas: one schema, a list of them, or a map of them.
+_SCHEMA_KEYWORDS = frozenset(
+    {"additionalItems", "additionalProperties", "contains", "else", "if", "not"}
+    | {"propertyNames", "then", "items"}
+)
+_SCHEMA_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "items"})
+_SCHEMA_MAP_KEYWORDS = frozenset(
+    {"definitions", "properties", "patternProperties", "dependencies"}
+)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TYPE_WORDS = {
     "string": "text",
@@ -63,15 +97,59 @@ def parse_wall_time(value: str) -> dt.datetime | None:
 
 
 def field_errors(schema: JsonObject, value: Any) -> dict[str, str]:
-    """Every problem with value, as {field path: plain message}; {} if valid."""
-    errors: dict[str, str] = {}
-    for error in _validator(_freeze(schema)).iter_errors(value):
+    """Every problem with value, as {field path: plain message}; {} if valid.
+
+    Never raises for a bad schema: a schema that cannot be used gives one
+    error on the whole form saying why.
+    """
+    if depth_exceeds(schema, MAX_DEPTH):
+        return {
+            "": f"the report's parameters schema nests more than {MAX_DEPTH} "
+            "levels deep and cannot be used"
+        }
+    checker = _validator(_freeze(schema))
+    if isinstance(checker, str):
+        return {"": checker}
+
+    # JSON has no NaN or infinity: no gateway or engine can be sent one.
+    errors = {path: "must be a finite number" for path in nonfinite_paths(value)}
+    for error in checker.iter_errors(value):
         for path, message in _describe(error):
             errors.setdefault(path, message)
 
     for path, message in _period_errors(value).items():
         errors.setdefault(path, message)
     return errors
+
+
+def schema_problems(schema: Any) -> list[tuple[SchemaPath, str]]:
+    """What makes schema unusable for validation, each with where it is.
+
+    Checks the schema against the Draft 7 meta-schema, compiles its
+    patterns and follows each of its references (without fetching
+    anything). [] means field_errors can use it.
+    """
+    if depth_exceeds(schema, MAX_DEPTH):
+        return [((), f"the schema nests more than {MAX_DEPTH} levels deep")]
+
+    found = [
+        (tuple(error.absolute_path), _meta_message(error))
+        for error in _META_VALIDATOR.iter_errors(schema)
+    ]
+    if not found and isinstance(schema, dict):
+        resolver = NO_FETCH_REGISTRY.resolver_with_root(DRAFT7.create_resource(schema))
+        found = list(_reference_problems(schema, (), resolver, ""))
+    return found[:MAX_SCHEMA_PROBLEMS]
+
+
+def follow_reference(resolver: Any, ref: str) -> Any:
+    """The resolved target of ref, or None when it leads nowhere."""
+    try:
+        return resolver.lookup(ref)
+    # WORKAROUND(referencing 0.37): a pointer through a number or a string,
+    # or a word used as a list index, raises these instead of Unresolvable.
+    except (Unresolvable, LookupError, ValueError, TypeError, AttributeError):
+        return None
 
 
 def summary(errors: dict[str, str], noun: str = "parameter") -> str:
@@ -107,7 +185,92 @@ _DecimalValidator = validators.extend(Draft7Validator, {"multipleOf": _multiple_
 
 @functools.lru_cache(maxsize=256)
 def _validator(frozen_schema: str) -> Any:
-    return _DecimalValidator(json.loads(frozen_schema), format_checker=FORMAT_CHECKER)
+    """A validator for the schema, or the text of why it cannot have one."""
+    schema = json.loads(frozen_schema)
+    problems = schema_problems(schema)
+    if problems:
+        path, message = problems[0]
+        log.warning("a parameters schema cannot be used: %s", message)
+        return f"the report's parameters schema cannot be used: {message}{_place(path)}"
+    return _DecimalValidator(
+        schema, format_checker=FORMAT_CHECKER, registry=NO_FETCH_REGISTRY
+    )
+
+
+def _meta_message(error: ValidationError) -> str:
+    keyword = next((p for p in reversed(error.absolute_path) if isinstance(p, str)), "")
+    where = f"the keyword {keyword!r}" if keyword else "the schema"
+    return f"{where} is not valid JSON Schema: {error.message}"
+
+
+def _reference_problems(
+    node: Any, path: SchemaPath, resolver: Any, scope: str
+) -> Iterator[tuple[SchemaPath, str]]:
+    """The references that lead nowhere and the patterns that do not compile.
+
+    scope is the nearest `$id` above node, which references are relative to.
+    """
+    if not isinstance(node, dict):
+        return
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        # Draft 7 ignores whatever is written beside a $ref.
+        if follow_reference(resolver, ref) is None:
+            yield (*path, "$ref"), _unresolvable_message(ref, scope)
+        return
+
+    resolver = resolver.in_subresource(DRAFT7.create_resource(node))
+    own_id = node.get("$id")
+    if isinstance(own_id, str) and not own_id.startswith("#"):
+        scope = own_id
+    patterns = [((*path, "pattern"), node.get("pattern"))]
+    if isinstance(node.get("patternProperties"), dict):
+        patterns += [
+            ((*path, "patternProperties", key), key)
+            for key in node["patternProperties"]
+        ]
+    # TODO(validation): a pattern that backtracks badly, like "(a+)+$",
+    # compiles and passes; a long value typed against it can freeze the form
+    # for seconds, since Python's re has no time limit.
+    for where, pattern in patterns:
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                yield where, f"the pattern {pattern!r} is not a valid pattern: {exc}"
+
+    for keyword, value in node.items():
+        if keyword in _SCHEMA_KEYWORDS and isinstance(value, dict):
+            children = [((*path, keyword), value)]
+        elif keyword in _SCHEMA_LIST_KEYWORDS and isinstance(value, list):
+            children = [((*path, keyword, i), item) for i, item in enumerate(value)]
+        elif keyword in _SCHEMA_MAP_KEYWORDS and isinstance(value, dict):
+            children = [((*path, keyword, k), item) for k, item in value.items()]
+        else:
+            continue
+        for child_path, child in children:
+            yield from _reference_problems(child, child_path, resolver, scope)
+
+
+def _unresolvable_message(ref: str, scope: str) -> str:
+    if scope:
+        return (
+            f"the reference {ref} cannot be followed: the $id {scope} above it "
+            "makes it point outside this manifest, and schemas are never "
+            "fetched from elsewhere"
+        )
+    if not ref.startswith("#"):
+        return (
+            f"the reference {ref} points outside this manifest, and schemas "
+            "are never fetched from elsewhere"
+        )
+    return f"the reference {ref} points to nothing in this schema"
+
+
+def _place(path: SchemaPath) -> str:
+    if not path:
+        return ""
+    return " (at /" + "/".join(str(p) for p in path) + ")"
 
 
 def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:
@@ -208,7 +371,19 @@ def _period_errors(value: Any) -> dict[str, str]:
     start_time, end_time = _parse_iso(start), _parse_iso(end)
     if start_time is None or end_time is None:
         return {}
-    if _naive(start_time) >= _naive(end_time):
+
+    # An aware and a naive time cannot be ordered: the naive one is a wall
+    # time in a zone we do not know here.
+    start_aware, end_aware = start_time.tzinfo is not None, end_time.tzinfo is not None
+    if start_aware != end_aware:
+        if end_aware:
+            which = "has a UTC offset and from has none"
+        else:
+            which = "has no UTC offset and from has one"
+        return {
+            "to": f"{which}; use the same form for both: with or without a UTC offset"
+        }
+    if start_time >= end_time:
         return {"to": "must be after the start (from)"}
     return {}
 
@@ -221,7 +396,3 @@ def _parse_iso(value: str) -> dt.datetime | None:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-
-
-def _naive(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=None)

@@ -73,8 +73,6 @@ def workspace(
     """The main window and its controllers, with the session's demo stack."""
     settings = Settings.open(tmp_path / "settings.ini")
     built = build_workspace(settings, demo_stack=demo_stack, icon_hosts=loopback_only)
-    # qtbot closes the window after the test.
-    qtbot.addWidget(built.window)
     built.window.show()
     try:
         yield built
@@ -82,3 +80,7 @@ def workspace(
         closing = loop.create_task(built.aclose())
         qtbot.waitUntil(closing.done, timeout=WAIT_MS)
         closing.result()
+        # Deleted only now: qtbot would delete it before this teardown, while
+        # closing the session still tells the window it is offline.
+        built.window.close()
+        built.window.deleteLater()

@@ -80,3 +80,40 @@ async def test_an_engine_that_fails_leaves_the_others_loaded(
     assert broken.error is not None
     assert "line 2, column" in broken.error
     assert len(catalog.errors) == 2
+
+
+@pytest.mark.asyncio
+async def test_hostile_engines_leave_the_others_loaded(demo_stack: DemoStack) -> None:
+    deep: dict = {"type": "object"}
+    for _ in range(300):
+        deep = {"properties": {"a": deep}}
+    deep_manifest = {
+        "scripts": [{"script": "d", "title": "D", "parameters_schema": deep}]
+    }
+
+    async def deep_engine(request: Request) -> Response:
+        return JSONResponse(deep_manifest)
+
+    bad_addresses = [
+        "http://[::1",
+        "http://127.0.0.1:99999/e",
+        "http://127.0.0.1:abc/e",
+    ]
+
+    async def engines(request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        return JSONResponse([base + "/deep", demo_stack.engine_url, *bad_addresses])
+
+    routes = {"/api/job_manager/engines": engines, "/deep/manifest": deep_engine}
+    async with serving(routes) as url, Gateway(url, token="t") as gateway:
+        catalog = await load_catalog(gateway)
+
+    deep_entry, demo, *bad = catalog.engines
+    assert deep_entry.error is not None
+    assert "nests objects and lists more than 64 levels deep" in deep_entry.error
+    assert demo.error is None
+    assert {"idling", "trips"} <= {s.script for s in catalog.scripts}
+    for entry, address in zip(bad, bad_addresses, strict=True):
+        assert entry.error is not None
+        assert entry.error.startswith(f"the engine address {address!r} is not valid")
+    assert len(catalog.errors) == 4

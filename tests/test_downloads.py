@@ -114,3 +114,29 @@ def test_unique_path_of_an_overlong_name_stays_within_the_limit(
     assert again.name.endswith(" (2).json")
     assert len(again.name) <= MAX_NAME_CHARS
     assert again.parent == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("CON .csv", "_CON.csv"),
+        ("con. .json", "_con.json"),
+        ("COM¹.txt", "_COM¹.txt"),
+        ("lpt³", "_lpt³"),
+        ("COM10.txt", "COM10.txt"),
+        ("rlo\u202ecod.exe", "rlocod.exe"),
+        ("zero\u200bwidth\ufeff.csv", "zerowidth.csv"),
+        ("report . .csv", "report.csv"),
+    ],
+)
+def test_device_names_trailing_dots_and_invisible_characters_are_dealt_with(
+    name: str, expected: str
+) -> None:
+    assert safe_filename(name) == expected
+
+
+def test_unique_path_treats_a_link_to_nowhere_as_taken(tmp_path: Path) -> None:
+    (tmp_path / "trips.csv").symlink_to(tmp_path / "missing" / "trips.csv")
+    (tmp_path / "trips (2).csv").symlink_to(tmp_path / "also-missing")
+
+    assert unique_path(tmp_path, "trips.csv") == tmp_path / "trips (3).csv"

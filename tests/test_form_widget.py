@@ -134,7 +134,7 @@ def choose_yesterday(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
     combo.setFocus()
     qtbot.keyClick(combo, Qt.Key.Key_Home)
     qtbot.keyClick(combo, Qt.Key.Key_Down)
-    return "2026-03-07T00:00:00" if spec.name == "from" else "2026-03-07T23:59:59"
+    return "2026-03-07T00:00:00" if spec.name == "from" else "2026-03-08T00:00:00"
 
 
 def fill_group(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
@@ -207,7 +207,7 @@ def test_a_new_form_starts_with_defaults_the_users_zone_and_last_7_days(qtbot):
 
     assert form.values() == {
         "from": "2026-03-02T00:00:00",
-        "to": "2026-03-08T23:59:59",
+        "to": "2026-03-09T00:00:00",
         "min_idle": 5,
         "prefs": {
             "distance": "mile",
@@ -231,8 +231,8 @@ def test_from_and_to_are_the_wall_times_typed_with_no_offset(qtbot, monkeypatch)
 
     edit = form.editor("from").edit
     edit.setFocus()
-    edit.setSelectedSection(edit.Section.YearSection)
-    qtbot.keyClicks(edit, "20260308023000")
+    edit.selectAll()
+    qtbot.keyClicks(edit, "2026-03-08 02:30:00")
 
     values = form.values()
     assert values["from"] == "2026-03-08T02:30:00"
@@ -253,7 +253,7 @@ def test_choosing_a_period_sets_both_ends_in_the_report_zone(qtbot):
     values = form.values()
     assert (values["from"], values["to"]) == (
         "2026-02-01T00:00:00",
-        "2026-02-28T23:59:59",
+        "2026-03-01T00:00:00",
     )
 
 

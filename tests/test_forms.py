@@ -314,31 +314,44 @@ PERIOD_TODAY = dt.date(2026, 3, 8)
 
 
 @pytest.mark.parametrize(
-    ("period", "today", "first", "last"),
+    ("period", "today", "first", "end"),
     [
-        ("today", PERIOD_TODAY, "2026-03-08T00:00:00", "2026-03-08T23:59:59"),
-        ("yesterday", PERIOD_TODAY, "2026-03-07T00:00:00", "2026-03-07T23:59:59"),
-        ("last_7_days", PERIOD_TODAY, "2026-03-02T00:00:00", "2026-03-08T23:59:59"),
-        ("this_month", PERIOD_TODAY, "2026-03-01T00:00:00", "2026-03-08T23:59:59"),
-        ("last_month", PERIOD_TODAY, "2026-02-01T00:00:00", "2026-02-28T23:59:59"),
+        ("today", PERIOD_TODAY, "2026-03-08T00:00:00", "2026-03-09T00:00:00"),
+        ("yesterday", PERIOD_TODAY, "2026-03-07T00:00:00", "2026-03-08T00:00:00"),
+        ("last_7_days", PERIOD_TODAY, "2026-03-02T00:00:00", "2026-03-09T00:00:00"),
+        (
+            "last_7_days",
+            dt.date(2026, 12, 4),
+            "2026-11-28T00:00:00",
+            "2026-12-05T00:00:00",
+        ),
+        ("this_month", PERIOD_TODAY, "2026-03-01T00:00:00", "2026-03-09T00:00:00"),
+        ("last_month", PERIOD_TODAY, "2026-02-01T00:00:00", "2026-03-01T00:00:00"),
         (
             "last_month",
             dt.date(2026, 1, 15),
             "2025-12-01T00:00:00",
-            "2025-12-31T23:59:59",
+            "2026-01-01T00:00:00",
         ),
         (
             "yesterday",
             dt.date(2028, 3, 1),
             "2028-02-29T00:00:00",
-            "2028-02-29T23:59:59",
+            "2028-03-01T00:00:00",
+        ),
+        (
+            "this_month",
+            dt.date(2026, 12, 31),
+            "2026-12-01T00:00:00",
+            "2027-01-01T00:00:00",
         ),
     ],
 )
-def test_periods_are_whole_days_as_wall_times(period, today, first, last):
-    start, end = period_range(period, today)
+def test_periods_end_at_midnight_after_their_last_day(period, today, first, end):
+    # `to` is exclusive: the report stops just before this moment.
+    start, stop = period_range(period, today)
 
-    assert (wall_time_text(start), wall_time_text(end)) == (first, last)
+    assert (wall_time_text(start), wall_time_text(stop)) == (first, end)
 
 
 def test_wall_time_text_keeps_the_clock_and_drops_the_offset():

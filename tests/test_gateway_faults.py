@@ -24,7 +24,7 @@ from starlette.responses import (
     Response,
     StreamingResponse,
 )
-from support.servers import closed_port, serving
+from support.servers import closed_port, recording, serving
 
 from app.errors import AuthError, GatewayError, NetworkError, UsageError
 from app.gateway import Gateway, normalize_site_url
@@ -262,9 +262,7 @@ async def test_list_all_walks_every_page() -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_download_keeps_existing_files_and_ignores_paths_in_the_name(
-    tmp_path: Path,
-) -> None:
+async def test_a_download_keeps_existing_files(tmp_path: Path) -> None:
     async def file(request: Request) -> Response:
         return PlainTextResponse("a,b\n1,2\n", media_type="text/csv")
 
@@ -277,7 +275,7 @@ async def test_a_download_keeps_existing_files_and_ignores_paths_in_the_name(
     async with gateway_on(routes, token=TOKEN) as gateway:
         path = await gateway.download(
             3,
-            "../../evil.csv",
+            "evil.csv",
             out,
             on_progress=lambda done, total: progress.append((done, total)),
         )
@@ -286,8 +284,52 @@ async def test_a_download_keeps_existing_files_and_ignores_paths_in_the_name(
     assert path.read_text() == "a,b\n1,2\n"
     assert (out / "evil.csv").read_text() == "mine"
     assert sorted(p.name for p in out.iterdir()) == ["evil (2).csv", "evil.csv"]
-    assert not (tmp_path / "evil.csv").exists()
     assert progress[-1] == (8, 8)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", ["..", ".", "", "../../evil.csv", "a/b.csv", "..\\x"])
+async def test_a_result_file_named_like_a_path_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    asked: list[str] = []
+
+    async def anything(request: Request) -> Response:
+        asked.append(request.url.path)
+        return JSONResponse({"jobs": "the job list, not a file"})
+
+    routes = {"/api/{rest:path}": anything}
+    async with gateway_on(routes, token=TOKEN) as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download(5, name, tmp_path / "out")
+
+    assert str(caught.value) == (
+        f"job 5 lists a result file named {name!r}, which is not a plain file "
+        "name; it was not downloaded"
+    )
+    assert asked == []
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "evil.csv").exists()
+
+
+@pytest.mark.asyncio
+async def test_a_link_to_nowhere_named_like_the_file_is_left_alone(
+    tmp_path: Path,
+) -> None:
+    async def file(request: Request) -> Response:
+        return PlainTextResponse("a,b\n", media_type="text/csv")
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "trips.csv").symlink_to(tmp_path / "nowhere.csv")
+
+    async with gateway_on({"/api/job_manager/3/{name}": file}, token=TOKEN) as gateway:
+        path = await gateway.download(3, "trips.csv", out)
+
+    assert path == out / "trips (2).csv"
+    assert path.read_text() == "a,b\n"
+    assert (out / "trips.csv").is_symlink()
+    assert not (tmp_path / "nowhere.csv").exists()
 
 
 @pytest.mark.asyncio
@@ -320,3 +362,141 @@ async def test_a_missing_file_is_a_gateway_error_and_writes_nothing(
             await gateway.download(4, "trips.csv", out)
 
     assert list(out.iterdir()) == []
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture
+def proxy_env(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    """Set HTTP_PROXY alone, whatever proxy settings the machine has."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return lambda url: monkeypatch.setenv("HTTP_PROXY", url)
+
+
+@pytest.mark.asyncio
+async def test_a_loopback_gateway_is_never_reached_through_a_proxy(
+    proxy_env: Callable[[str], None],
+) -> None:
+    async def login(request: Request) -> Response:
+        return JSONResponse({"auth": TOKEN})
+
+    tokens: dict[str, str | None] = {}
+    async with recording() as (proxy_url, through_proxy):
+        proxy_env(proxy_url)
+        async with serving({"/api/login": login}) as url:
+            for host in ("127.0.0.1", "localhost", "[::1]"):
+                async with Gateway(url.replace("127.0.0.1", host)) as gateway:
+                    # Nothing listens on [::1] here: refused, but not proxied.
+                    with contextlib.suppress(NetworkError):
+                        await gateway.login("demo", "the-password")
+                    tokens[host] = gateway.token
+
+    assert tokens["127.0.0.1"] == TOKEN
+    assert through_proxy == []
+
+
+@pytest.mark.asyncio
+async def test_a_remote_gateway_keeps_the_environments_proxy(
+    proxy_env: Callable[[str], None],
+) -> None:
+    async with recording() as (proxy_url, through_proxy):
+        proxy_env(proxy_url)
+        # The .invalid name never resolves: only the proxy can be reached.
+        async with Gateway("http://gateway.invalid") as gateway:
+            with pytest.raises(GatewayError, match="HTTP 502"):
+                await gateway.user()
+
+    assert len(through_proxy) == 1
+    assert through_proxy[0].startswith(b"GET http://gateway.invalid/api/user ")
+
+
+def trickle(data: bytes, pause: float) -> StreamingResponse:
+    """An answer that sends data one byte at a time, pause seconds apart."""
+
+    async def bytes_one_by_one() -> AsyncIterator[bytes]:
+        for byte in data:
+            yield bytes([byte])
+            await asyncio.sleep(pause)
+
+    return StreamingResponse(bytes_one_by_one(), media_type="application/json")
+
+
+@pytest.mark.asyncio
+async def test_a_gateway_that_trickles_its_answer_is_given_up_on() -> None:
+    async def user(request: Request) -> Response:
+        # Each byte comes well within the read timeout; the whole takes 12 s.
+        return trickle(b'{"username": "' + b"a" * 100 + b'"}', 0.1)
+
+    async with gateway_on({"/api/user": user}, token=TOKEN, timeout=0.5) as gateway:
+        with pytest.raises(NetworkError) as caught:
+            await gateway.user()
+
+    assert str(caught.value).startswith(
+        f"the gateway at {gateway.site_url} stopped answering GET /api/user: "
+        "nothing usable came within 1 s"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_download_that_trickles_is_given_up_on_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    async def file(request: Request) -> Response:
+        return trickle(b"x" * 200, 0.05)
+
+    out = tmp_path / "out"
+    routes = {"/api/job_manager/4/{name}": file}
+    async with gateway_on(routes, token=TOKEN, timeout=0.3) as gateway:
+        with pytest.raises(
+            NetworkError, match="stopped answering GET /api/job_manager/4/t.csv"
+        ):
+            await gateway.download(4, "t.csv", out)
+
+    assert list(out.iterdir()) == []
+
+
+def test_a_password_in_the_site_url_is_refused_and_never_repeated() -> None:
+    with pytest.raises(UsageError) as caught:
+        normalize_site_url("http://alice:S3cret@127.0.0.1:8000/api")
+
+    message = str(caught.value)
+    assert "S3cret" not in message
+    assert "alice" not in message
+    assert "'http://127.0.0.1:8000/api'" in message
+    assert message.endswith(
+        "put the user name and password in their own fields, not in the address"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("http://127.0.0.1:abc", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:0", "the port must be a number from 1 to 65535"),
+        ("http://[::1", "an IPv6 address must be written whole, in brackets: [::1]"),
+    ],
+)
+def test_a_malformed_site_url_says_what_is_wrong(typed: str, problem: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        Gateway(typed)
+
+    assert str(caught.value) == f"the gateway address {typed!r} is not valid: {problem}"
+
+
+@pytest.mark.asyncio
+async def test_an_answer_nested_too_deeply_is_a_gateway_error() -> None:
+    async def user(request: Request) -> Response:
+        return PlainTextResponse("[" * 100_000 + "]" * 100_000)
+
+    async with gateway_on({"/api/user": user}, token=TOKEN) as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.user()
+
+    assert str(caught.value) == (
+        "GET /api/user answered with JSON that cannot be used: it nests objects "
+        "and lists more than 64 levels deep"
+    )

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimeZone
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from support.window import WAIT_MS, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo
 
 from app.gui import Workspace
 from app.local_stack import DemoStack
@@ -36,20 +36,6 @@ JOB_WAIT_MS = 120_000
 
 
 # -- steps a person takes -----------------------------------------------------
-
-
-def open_report(qtbot: QtBot, workspace: Workspace, category: str, title: str) -> None:
-    """Click a report under its category header in the catalog."""
-    view = workspace.window.catalog
-    index = view.index_of(category, title)
-    assert index.isValid(), f"{title!r} is not listed under {category!r}"
-    view.tree.scrollTo(index)
-    position = view.tree.visualRect(index).center()
-    qtbot.mouseClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=position)
-
-    page = workspace.window.report_page
-    qtbot.waitUntil(lambda: page.title_label.text() == title, timeout=WAIT_MS)
-    qtbot.waitUntil(lambda: not workspace.report.loading, timeout=WAIT_MS)
 
 
 def pick_by_name(qtbot: QtBot, workspace: Workspace, field: str, name: str) -> None:
@@ -67,17 +53,16 @@ def pick_by_name(qtbot: QtBot, workspace: Workspace, field: str, name: str) -> N
     picker.filter.clear()
 
 
-def set_moment(workspace: Workspace, field: str, moment: dt.datetime) -> None:
-    """Set a date-time editor of the form, as its calendar would."""
+def set_moment(
+    qtbot: QtBot, workspace: Workspace, field: str, moment: dt.datetime
+) -> None:
+    """Type a date and time over what a date field shows."""
     editor = workspace.window.report_page.form.editor(field)
     assert editor is not None, f"the form has no {field!r} field"
-    editor.edit.setDateTime(  # type: ignore[attr-defined]
-        QDateTime(
-            QDate(moment.year, moment.month, moment.day),
-            QTime(moment.hour, moment.minute, moment.second),
-            QTimeZone.utc(),
-        )
-    )
+    edit = editor.edit  # type: ignore[attr-defined]
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, moment.strftime("%Y-%m-%d %H:%M:%S"))
 
 
 # -- the tests ----------------------------------------------------------------
@@ -97,8 +82,8 @@ def test_idling_run_from_the_window_matches_the_raw_data(
     open_report(qtbot, workspace, "Vehicle metrics", "Idling Usage")
     for vehicle in picked:
         pick_by_name(qtbot, workspace, "vehicles", vehicle["name"])
-    set_moment(workspace, "from", WEEK_START)
-    set_moment(workspace, "to", WEEK_END)
+    set_moment(qtbot, workspace, "from", WEEK_START)
+    set_moment(qtbot, workspace, "to", WEEK_END)
 
     page = window.report_page
     qtbot.waitUntil(page.run_button.isEnabled, timeout=WAIT_MS)
@@ -161,8 +146,8 @@ def test_run_stays_disabled_with_the_reason_while_from_is_after_to(
     sign_in_to_demo(qtbot, workspace, demo_stack)
     open_report(qtbot, workspace, "Vehicle metrics", "Idling Usage")
 
-    set_moment(workspace, "from", WEEK_END)
-    set_moment(workspace, "to", WEEK_START)
+    set_moment(qtbot, workspace, "from", WEEK_END)
+    set_moment(qtbot, workspace, "to", WEEK_START)
 
     page = workspace.window.report_page
     qtbot.waitUntil(lambda: "'To'" in page.reason_label.text(), timeout=WAIT_MS)
@@ -170,7 +155,7 @@ def test_run_stays_disabled_with_the_reason_while_from_is_after_to(
     assert not page.run_action.isEnabled()
     assert "after the start" in page.reason_label.text()
 
-    set_moment(workspace, "to", WEEK_END + dt.timedelta(days=1))
+    set_moment(qtbot, workspace, "to", WEEK_END + dt.timedelta(days=1))
     qtbot.waitUntil(page.run_button.isEnabled, timeout=WAIT_MS)
     assert "Ready" in page.reason_label.text()
 

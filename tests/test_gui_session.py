@@ -17,7 +17,7 @@ from support.servers import closed_port
 from support.window import WAIT_MS, sign_in
 
 from app.controllers.icons import loopback_only
-from app.gui import Workspace, build_workspace, install_crash_handler
+from app.gui import CRASH_EXIT_CODE, Workspace, build_workspace, install_crash_handler
 from app.local_stack import DemoStack
 from app.settings import Settings
 
@@ -75,6 +75,25 @@ def test_signing_in_with_a_token_shows_the_gateway_s_user(
     assert token not in workspace.settings.path.read_text()
 
 
+def test_a_refused_token_is_told_in_plain_words(
+    qtbot: QtBot, workspace: Workspace, demo_stack: DemoStack
+) -> None:
+    workspace.window.sign_in_action.trigger()
+    dialog = workspace.window.sign_in_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.url_edit.clear()
+    qtbot.keyClicks(dialog.url_edit, demo_stack.gateway_url)
+    qtbot.mouseClick(dialog.token_choice, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(dialog.token_edit, "not-a-token")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: not dialog.error_label.isHidden(), timeout=WAIT_MS)
+    message = dialog.error_label.text()
+    assert message.endswith("the gateway did not accept this token.")
+    assert "401" not in message
+    assert "not-a-token" not in message
+
+
 def test_a_crash_stops_the_demo_it_started_and_says_so_plainly(
     qtbot: QtBot, loop: qasync.QEventLoop, tmp_path: Path
 ) -> None:
@@ -83,7 +102,7 @@ def test_a_crash_stops_the_demo_it_started_and_says_so_plainly(
     )
     qtbot.addWidget(workspace.window)
     workspace.window.show()
-    quits: list[bool] = []
+    exits: list[int] = []
     previous_hook = sys.excepthook
     try:
         workspace.window.demo_action.trigger()
@@ -96,7 +115,7 @@ def test_a_crash_stops_the_demo_it_started_and_says_so_plainly(
         assert stack.sandbox is not None
         assert stack.engine.returncode is None
 
-        install_crash_handler(workspace, lambda: quits.append(True))
+        install_crash_handler(workspace, exits.append)
         sys.excepthook(RuntimeError, RuntimeError("a bug"), None)
 
         assert stack.engine.returncode is not None
@@ -107,7 +126,9 @@ def test_a_crash_stops_the_demo_it_started_and_says_so_plainly(
         assert "cannot recover" in box.text()
         assert "a bug" not in box.text()
         box.done(0)
-        assert quits == [True]
+        # The process ends with a failure status, for scripts and supervisors.
+        assert exits == [CRASH_EXIT_CODE]
+        assert CRASH_EXIT_CODE != 0
     finally:
         sys.excepthook = previous_hook
         closing = loop.create_task(workspace.aclose())

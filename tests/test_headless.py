@@ -14,6 +14,7 @@ from support.servers import closed_port
 from support.trips import assert_plausible_trips
 
 from app.children import app_command
+from app.cli import build_parser
 from app.local_stack import DemoStack
 
 PERIOD = {"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00"}
@@ -309,5 +310,186 @@ def test_ctrl_c_during_a_demo_run_stops_the_servers(tmp_path: Path) -> None:
     assert app.returncode == 130
     assert "Traceback" not in rest
     assert rest.splitlines()[-1] == "interrupted"
+    _, alive = psutil.wait_procs(servers, timeout=10)
+    assert alive == []
+
+
+def deep_args_file(tmp_path: Path) -> str:
+    path = tmp_path / "deep.json"
+    path.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    return f"@{path}"
+
+
+@pytest.mark.parametrize(
+    ("args_text", "expected"),
+    [
+        (
+            "deep",
+            "cannot be used: it nests objects and lists more than 64 levels deep",
+        ),
+        (
+            '{"n": ' + "7" * 5000 + "}",
+            "--args cannot be used: it has a whole number of 5000 digits; at most "
+            "100 are accepted",
+        ),
+        ('{"n": NaN}', "--args cannot be used: NaN is not a number JSON allows"),
+        ('{"n": -Infinity}', "--args cannot be used: -Infinity is not a number"),
+        ('{"n": 1e999}', "--args cannot be used: the number 1e999 is too large"),
+    ],
+)
+def test_hostile_args_exit_2_with_a_plain_message(
+    args_text: str, expected: str, tmp_path: Path
+) -> None:
+    if args_text == "deep":
+        args_text = deep_args_file(tmp_path)
+
+    result = run_app(
+        "--gateway",
+        f"http://127.0.0.1:{closed_port()}",
+        "--token",
+        "x",
+        "--script",
+        "trips",
+        "--args",
+        args_text,
+    )
+
+    stderr = assert_clean_failure(result, 2)
+    assert stderr.startswith("error: ")
+    assert expected in stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("http://127.0.0.1:abc", "the port must be a number from 1 to 65535"),
+        ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
+        ("http://[::1", "an IPv6 address must be written whole"),
+    ],
+)
+def test_a_malformed_gateway_address_exits_2_saying_what_is_wrong(
+    address: str, problem: str
+) -> None:
+    result = run_app(
+        "--gateway", address, "--user", "demo", "--script", "trips",
+        env={"PEGASUS_PASSWORD": "demo"},
+    )  # fmt: skip
+
+    stderr = assert_clean_failure(result, 2)
+    assert stderr.startswith(f"error: the gateway address {address!r} is not valid: ")
+    assert problem in stderr
+
+
+def test_a_password_in_the_gateway_address_exits_2_without_showing_it() -> None:
+    result = run_app(
+        "--gateway", "http://alice:S3cret@127.0.0.1:9", "--script", "trips",
+        "--token", "t",
+    )  # fmt: skip
+
+    stderr = assert_clean_failure(result, 2)
+    assert "S3cret" not in stderr
+    assert "put the user name and password in their own fields" in stderr
+
+
+def test_the_help_example_can_be_pasted_into_a_shell() -> None:
+    help_text = run_app("--help").stdout
+    example = help_text.split("\nexample", 1)[1].split(":\n", 1)[1].strip()
+    assert example.startswith("python -m app run ")
+
+    # The shell reads the example as a person's shell would; printf shows
+    # the words it made, one per NUL-terminated record.
+    shell = subprocess.run(
+        ["bash", "-c", example.replace("python -m app", "printf '%s\\0'", 1)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    argv = shell.stdout.split("\0")[:-1]
+    assert argv[0] == "run"
+
+    parsed = build_parser(argv).parse_args(argv)
+    assert parsed.demo
+    assert parsed.script == "trips"
+    assert json.loads(parsed.args) == {**PERIOD, "vehicles": [1, 2]}
+
+
+def wait_until_running(app: subprocess.Popen[str]) -> list[str]:
+    """Read the run's progress until its job is running; the lines read."""
+    assert app.stderr is not None
+    seen = [app.stderr.readline()]
+    while "running" not in seen[-1] and seen[-1]:
+        seen.append(app.stderr.readline())
+    return seen
+
+
+# A month of idling for the whole fleet: several seconds of work.
+MONTH = {"from": "2026-10-01T00:00:00", "to": "2026-11-01T00:00:00"}
+
+
+def test_ctrl_c_stops_a_run_started_with_sigint_ignored(
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
+    # A shell starts background commands with SIGINT ignored (trap '' INT
+    # does the same); `kill -INT` must stop the run all the same.
+    command = app_command(
+        "run", "--gateway", demo_stack.gateway_url, "--user", demo_stack.username,
+        "--script", "idling", "--args", json.dumps(MONTH), "--out", str(tmp_path),
+    )  # fmt: skip
+    base = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    app = subprocess.Popen(
+        ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**base, "PEGASUS_PASSWORD": demo_stack.password},
+    )
+    try:
+        seen = wait_until_running(app)
+        app.send_signal(signal.SIGINT)
+        out, rest = app.communicate(timeout=60)
+    finally:
+        app.kill()
+        app.wait(10)
+
+    assert app.returncode == 130, seen + [rest]
+    assert "Traceback" not in rest
+    job_id = seen[0].split()[1]
+    assert rest.splitlines()[-2:] == [
+        f"job {job_id} goes on running on the gateway: it was not stopped",
+        "interrupted",
+    ]
+    assert out == ""
+
+
+@pytest.mark.slow
+def test_ctrl_c_to_the_whole_group_stops_a_demo_run_at_once(tmp_path: Path) -> None:
+    # Ctrl+C in a terminal reaches every process of the group: the demo
+    # servers stop too, and the run must say "interrupted", not that the
+    # gateway went away.
+    command = app_command(
+        "run", "--demo", "--script", "idling", "--args", json.dumps(MONTH),
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    app = subprocess.Popen(
+        ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        seen = wait_until_running(app)
+        servers = psutil.Process(app.pid).children()
+        assert len(servers) == 2, seen
+        os.killpg(app.pid, signal.SIGINT)
+        _, rest = app.communicate(timeout=60)
+    finally:
+        app.kill()
+        app.wait(10)
+
+    assert app.returncode == 130, seen + [rest]
+    assert "Traceback" not in rest
+    assert rest.splitlines()[-1] == "interrupted"
+    assert "error" not in rest
     _, alive = psutil.wait_procs(servers, timeout=10)
     assert alive == []

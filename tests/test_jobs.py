@@ -156,3 +156,40 @@ async def test_follow_gives_up_on_an_error_that_will_not_pass() -> None:
     async with scripted_gateway([gone]) as url, Gateway(url, token="t") as gateway:
         with pytest.raises(GatewayError, match="no such job"):
             await follow(gateway, 8, interval=0.01, max_interval=0.02)
+
+
+@pytest.mark.parametrize("odd", ["NaN", "nan", "Infinity", "-inf"])
+def test_a_percentage_that_is_not_a_finite_number_is_ignored(odd: str) -> None:
+    running = Job.from_json(
+        {"id": 4, "state": "running", "progress": {"percentage": odd}}
+    )
+    done = Job.from_json({"id": 4, "state": "done", "progress": {"percentage": odd}})
+
+    assert running.percentage == 0
+    assert running.describe() == "job 4: running 0%"
+    assert running == Job.from_json(
+        {"id": 4, "state": "running", "progress": {"percentage": odd}}
+    )
+    assert done.percentage == 100
+
+
+@pytest.mark.asyncio
+async def test_follow_is_not_fooled_by_a_nan_percentage() -> None:
+    nan = JSONResponse(
+        {
+            "id": 8,
+            "state": "running",
+            "progress": {"percentage": "NaN"},
+            "created_at": "NaN",
+        }
+    )
+    answers = [nan, nan, nan, job_answer("done", 100, files=["t.csv"])]
+    seen: list[Job] = []
+
+    async with scripted_gateway(answers) as url, Gateway(url, token="t") as gateway:
+        await follow(gateway, 8, seen.append, interval=0.01, max_interval=0.02)
+
+    assert [j.describe() for j in seen] == [
+        "job 8: running 0%",
+        "job 8 trips: done 100%",
+    ]

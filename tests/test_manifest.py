@@ -1,9 +1,11 @@
 """Loading manifests: both $ref forms, categories, and broken manifests."""
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+from support.servers import recording
 
 from app.manifest import CATEGORIES, OTHER_LABEL, group_by_category, load_manifest
 from app.validation import field_errors
@@ -237,3 +239,187 @@ def test_external_references_are_never_fetched():
 
     assert not manifest.scripts[0].usable
     assert "points to nothing" in str(manifest.scripts[0].problems[0])
+
+
+def with_scripts(*schemas: object, definitions: object = None) -> dict:
+    """A manifest whose scripts s0, s1... have these parameters schemas."""
+    return {
+        "definitions": definitions or {},
+        "scripts": [
+            {"script": f"s{i}", "title": f"S{i}", "parameters_schema": schema}
+            for i, schema in enumerate(schemas)
+        ],
+    }
+
+
+def nested(levels: int) -> dict:
+    schema: dict = {"type": "object"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return schema
+
+
+def test_a_deeply_nested_manifest_is_a_problem_not_a_crash():
+    text = json.dumps(with_scripts(nested(300)))
+
+    for data in (text, json.loads(text), "[" * 100_000, '{"a":' * 100_000):
+        manifest = load_manifest(data, source="deep")
+        assert manifest.scripts == []
+        [problem] = manifest.all_problems
+        assert problem.severity == "error"
+        assert problem.message == (
+            "not usable JSON: it nests objects and lists more than 64 levels deep"
+        )
+
+
+def test_a_schema_nested_as_deep_as_allowed_still_loads_and_validates():
+    manifest = load_manifest(with_scripts(nested(28)), source="inline")
+
+    script = manifest.scripts[0]
+    assert script.usable, script.problems
+    value: dict = {"a": {"a": 5}}
+    assert field_errors(script.validation_schema, value) == {
+        "a/a": "must be a group of values"
+    }
+
+
+def test_a_manifest_larger_than_five_megabytes_is_refused():
+    text = '{"scripts": []}' + " " * (5 * 1024 * 1024)
+
+    manifest = load_manifest(text, source="big")
+
+    assert [str(p) for p in manifest.problems] == ["the manifest is larger than 5 MB"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "pointer", "words"),
+    [
+        ({"type": "object", "minProperties": "abc"}, "/minProperties", "'abc'"),
+        (
+            {"type": "object", "properties": {"x": {"pattern": "("}}},
+            "/properties/x/pattern",
+            "'(' is not a 'regex'",
+        ),
+        ({"type": "nonsense"}, "/type", "'nonsense'"),
+        (
+            {"type": "object", "patternProperties": {"[": {}}},
+            "/patternProperties",
+            "'[' is not a 'regex'",
+        ),
+    ],
+)
+def test_an_invalid_schema_keyword_makes_only_its_script_unusable(
+    schema, pointer, words
+):
+    manifest = load_manifest(with_scripts(schema, {"type": "object"}), source="x")
+
+    broken, fine = manifest.scripts
+    assert not broken.usable
+    assert fine.usable
+    problem = broken.problems[0]
+    assert problem.pointer == "/scripts/0/parameters_schema" + pointer
+    assert "is not valid JSON Schema" in problem.message
+    assert words in problem.message
+    # Whatever the window does with the broken script, checking values is safe.
+    assert field_errors(broken.validation_schema or broken.schema, {"x": "a"}) == {}
+
+
+def test_a_broken_definition_only_hurts_the_scripts_that_use_it():
+    definitions = {
+        "bad": {"type": "integer", "minimum": "zero"},
+        "n": {"type": "integer"},
+    }
+    manifest = load_manifest(
+        with_scripts(
+            {"properties": {"x": {"$ref": "#/definitions/bad"}}},
+            {"properties": {"x": {"$ref": "#/definitions/n"}}},
+            definitions=definitions,
+        ),
+        source="x",
+    )
+
+    uses_bad, uses_n = manifest.scripts
+    assert [p.pointer for p in uses_bad.problems] == ["/definitions/bad/minimum"]
+    assert uses_n.usable
+    assert field_errors(uses_n.validation_schema, {"x": "a"}) == {
+        "x": "must be a whole number"
+    }
+
+
+@pytest.mark.timeout(60)
+def test_references_that_expand_exponentially_are_refused():
+    # Each definition uses the previous one twice: 2**20 copies once inlined.
+    definitions: dict = {"d0": {"type": "string"}}
+    for n in range(1, 21):
+        twice = [{"$ref": f"#/definitions/d{n - 1}"}] * 2
+        definitions[f"d{n}"] = {"allOf": twice}
+    document = with_scripts(
+        {"properties": {"x": {"$ref": "#/definitions/d20"}}},
+        {"properties": {"y": {"$ref": "#/definitions/d3"}}},
+        definitions=definitions,
+    )
+    assert len(json.dumps(document)) < 3000
+
+    manifest = load_manifest(json.dumps(document), source="laughs")
+
+    laughs, small = manifest.scripts
+    assert [str(p) for p in laughs.problems] == [
+        "the schema is too large once its references are expanded "
+        "(more than 50,000 parts) (/scripts/0/parameters_schema)"
+    ]
+    assert laughs.schema == {}
+    assert laughs.validation_schema == {}
+    assert small.usable
+    assert field_errors(small.validation_schema, {"y": 5}) == {"y": "must be text"}
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["#/scripts/abc", "#/definitions/word/0", "#/definitions/number/x", "http://[::1"],
+)
+def test_a_reference_through_something_that_is_not_a_schema_is_a_problem(ref):
+    manifest = load_manifest(
+        with_scripts(
+            {"properties": {"x": {"$ref": ref}}},
+            definitions={"word": "text", "number": 5},
+        ),
+        source="x",
+    )
+
+    script = manifest.scripts[0]
+    assert not script.usable
+    assert str(script.problems[0]).startswith(f"the reference {ref} points to nothing")
+
+
+@pytest.mark.asyncio
+async def test_an_id_never_makes_validation_fetch_anything():
+    async with recording() as (url, received):
+        schema = {
+            "type": "object",
+            "properties": {
+                "x": {
+                    "$id": f"{url}/elsewhere.json",
+                    "type": "object",
+                    "properties": {"n": {"$ref": "#/definitions/n"}},
+                }
+            },
+        }
+        manifest = load_manifest(
+            with_scripts(schema, definitions={"n": {"type": "integer"}}), source="x"
+        )
+        script = manifest.scripts[0]
+        # The schema as written, checked the way the window would: in a
+        # thread, so that the loop could answer a fetch if one were made.
+        raw = {**schema, "definitions": {"n": {"type": "integer"}}}
+        errors = await asyncio.to_thread(field_errors, raw, {"x": {"n": "a"}})
+
+    assert received == []
+    assert not script.usable
+    problem = script.problems[0]
+    assert (
+        problem.pointer == "/scripts/0/parameters_schema/properties/x/properties/n/$ref"
+    )
+    assert f"the $id {url}/elsewhere.json above it" in problem.message
+    assert "never fetched" in problem.message
+    assert list(errors) == [""]
+    assert "never fetched" in errors[""]

@@ -162,3 +162,16 @@ def test_an_unknown_user_time_zone_falls_back_to_this_computers(
     assert local_zone() == "Asia/Tokyo"
     assert user_tz({"prefs": {"tz": "Mars/Olympus"}}) == "Asia/Tokyo"
     assert user_tz({}) == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("odd", [float("nan"), float("inf"), float("-inf")])
+def test_check_args_refuses_numbers_json_cannot_carry(odd: float) -> None:
+    args = {**PERIOD, "vehicles": [1], "speed_limit": odd}
+
+    with pytest.raises(UsageError) as caught:
+        check_args(default_script("speeding"), args)
+
+    assert str(caught.value) == (
+        "the parameters of 'speeding' are not valid: parameter 'speed_limit' must "
+        "be a finite number"
+    )

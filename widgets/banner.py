@@ -1,15 +1,26 @@
-"""A message strip across the top of the window, never modal.
+"""A message strip floating over the top of a page, never modal.
 
 Errors a person can act on are shown here in plain words (the gateway could
 not be reached, the password was refused, a job failed) until they are
 dismissed or replaced. Good news and progress use the same strip in calmer
-colours.
+colours. The strip floats over its page instead of taking a place in a
+layout, so showing or hiding it never moves what is under the mouse.
 """
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsDropShadowEffect,
+    QHBoxLayout,
+    QLabel,
+    QToolButton,
+    QWidget,
+)
 
 LEVELS = ("info", "success", "warning", "error")
+# Space kept between the strip and the edges of the page it floats over.
+MARGIN = 8
 
 
 class Banner(QFrame):
@@ -25,6 +36,7 @@ class Banner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.setFrameShape(QFrame.Shape.NoFrame)
+        self._anchor: QWidget | None = None
 
         self._label = QLabel()
         self._label.setObjectName("bannerText")
@@ -37,6 +49,7 @@ class Banner(QFrame):
         close.setObjectName("bannerClose")
         close.setText("✕")
         close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss the message")
         close.setAutoRaise(True)
         close.clicked.connect(self._on_close_clicked)
 
@@ -54,6 +67,18 @@ class Banner(QFrame):
     def level(self) -> str:
         return str(self.property("level") or "")
 
+    def float_over(self, anchor: QWidget) -> None:
+        """Float at the top of anchor (the banner's parent), across its width."""
+        self._anchor = anchor
+        anchor.installEventFilter(self)
+        # A soft shadow says the strip lies on top of the page.
+        shadow = QGraphicsDropShadowEffect(self)
+        shadow.setBlurRadius(18)
+        shadow.setOffset(QPointF(0, 3))
+        shadow.setColor(QColor(0, 0, 0, 55))
+        self.setGraphicsEffect(shadow)
+        self._place()
+
     def show_message(self, text: str, level: str = "info") -> None:
         """Show text; level is one of info, success, warning, error."""
         if level not in LEVELS:
@@ -64,10 +89,27 @@ class Banner(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.show()
+        self._place()
 
     def clear(self) -> None:
         self._label.clear()
         self.hide()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self._anchor and event.type() == QEvent.Type.Resize:
+            self._place()
+        return super().eventFilter(watched, event)
+
+    def _place(self) -> None:
+        anchor = self._anchor
+        if anchor is None:
+            return
+        width = max(anchor.width() - 2 * MARGIN, 0)
+        height = self.heightForWidth(width)
+        if height < 0:
+            height = self.sizeHint().height()
+        self.setGeometry(QRect(MARGIN, MARGIN, width, height))
+        self.raise_()
 
     def _on_close_clicked(self) -> None:
         self.clear()

@@ -16,7 +16,14 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QStandardItem, QStandardItemModel
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPainter,
+    QPen,
+    QStandardItem,
+    QStandardItemModel,
+)
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -31,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.manifest import Script
 from widgets.icons import WARNING_ICON, category_icon, icon, icon_from_bytes
-from widgets.theme import DISABLED_TEXT, ERROR_TEXT, MUTED, TEXT
+from widgets.theme import ACCENT, DISABLED_TEXT, ERROR_TEXT, MUTED, TEXT
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 SCRIPT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -69,6 +76,7 @@ class CatalogView(QWidget):
         self.search.setPlaceholderText("Search reports")
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search_text_changed)
+        self.search.returnPressed.connect(self._on_search_return_pressed)
 
         self.tree = QTreeView()
         self.tree.setModel(self._proxy)
@@ -161,6 +169,18 @@ class CatalogView(QWidget):
                     return child
         return QModelIndex()
 
+    def shown_reports(self) -> list[QModelIndex]:
+        """The usable reports the tree shows now (after the search)."""
+        found = []
+        for row in range(self._proxy.rowCount()):
+            header = self._proxy.index(row, 0)
+            for child_row in range(self._proxy.rowCount(header)):
+                child = self._proxy.index(child_row, 0, header)
+                usable = child.flags() & Qt.ItemFlag.ItemIsEnabled
+                if child.data(KIND_ROLE) == REPORT and usable:
+                    found.append(child)
+        return found
+
     def report_icon_urls(self) -> set[str]:
         return {
             url for item in self._report_items() if (url := item.data(ICON_URL_ROLE))
@@ -182,6 +202,13 @@ class CatalogView(QWidget):
     def _on_search_text_changed(self, text: str) -> None:
         self._proxy.setFilterFixedString(text.strip())
         self.tree.expandAll()
+
+    def _on_search_return_pressed(self) -> None:
+        # Enter opens the report the search has narrowed down to.
+        shown = self.shown_reports()
+        if len(shown) == 1:
+            self.tree.setCurrentIndex(shown[0])
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _on_tree_current_changed(
         self, current: QModelIndex, _previous: QModelIndex
@@ -291,6 +318,13 @@ class _CatalogDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#f3f5f9"))
             painter.drawRoundedRect(rect, 6, 6)
+
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # Keyboard focus on this row: a ring, on top of the selection.
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(ACCENT), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
 
         picture = index.data(Qt.ItemDataRole.DecorationRole)
         icon_rect = QRect(

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.forms import (
@@ -20,6 +20,7 @@ from app.forms import (
     TZ_PEG_TYPE,
     FieldSpec,
     FormContext,
+    FormState,
     form_fields,
     initial_values,
 )
@@ -37,11 +38,15 @@ ResourceItems = list[tuple[int, str]]
 class ReportForm(QWidget):
     """A report's parameters as a form.
 
-    Signals: values_changed(dict): after any edit, with values(); also once
-    after set_schema and set_values.
+    Signals:
+        values_changed(dict): after any edit, with values(); also once after
+            set_schema and set_values.
+        resource_reload_requested(str): the user asks again for a resource
+            list that failed to load ("vehicles").
     """
 
     values_changed = Signal(dict)
+    resource_reload_requested = Signal(str)
 
     def __init__(
         self,
@@ -54,6 +59,7 @@ class ReportForm(QWidget):
         self._context = FormContext()
         self._specs: list[FieldSpec] = []
         self._resource_choices: dict[str, ResourceItems] = {}
+        self._errors: dict[str, str] = {}
         self._quiet = False
         self.period: PeriodLink | None = None
 
@@ -65,11 +71,28 @@ class ReportForm(QWidget):
         self.message.setContentsMargins(9, 6, 9, 0)
         self.message.hide()
 
+        # A report's description, above its fields: it scrolls away with
+        # them, leaving the room to the fields on a small screen.
+        self.intro = QLabel()
+        self.intro.setObjectName("reportDescription")
+        self.intro.setWordWrap(True)
+        self.intro.hide()
+
+        self.rows = FieldRows([], self._env())
+        content = QWidget()
+        self._content = QVBoxLayout(content)
+        self._content.setContentsMargins(0, 0, 6, 0)
+        self._content.setSpacing(10)
+        self._content.addWidget(self.intro)
+        self._content.addWidget(self.rows)
+        self._content.addStretch(1)
+
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.rows = FieldRows([], self._env(), self)
-        self.scroll_area.setWidget(self.rows)
+        # Tab goes from field to field; the area itself is no stop.
+        self.scroll_area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.scroll_area.setWidget(content)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -86,23 +109,31 @@ class ReportForm(QWidget):
 
         self._quiet = True
         try:
-            old = self.scroll_area.takeWidget()
-            if old is not None:
-                old.deleteLater()
+            old = self.rows
             self.rows = FieldRows(self._specs, self._env())
-            self.scroll_area.setWidget(self.rows)
+            self._content.replaceWidget(old, self.rows)
+            old.hide()
+            old.deleteLater()
 
             self.rows.set_values(initial_values(self._specs, context))
             self.period = self._link_period()
             for resource, items in self._resource_choices.items():
                 self._give_choices(resource, items)
             self._chain_tabs()
+            self._errors = {}
             self._show_message("")
             self.rows.changed.connect(self._on_rows_changed)
+            for editor in self.rows.editors():
+                editor.reload_requested.connect(self.resource_reload_requested)
         finally:
             self._quiet = False
         log.debug("form built: %d fields", len(self._specs))
         self._emit()
+
+    def set_intro(self, text: str) -> None:
+        """A line or two of description above the fields ("" for none)."""
+        self.intro.setText(text)
+        self.intro.setVisible(bool(text))
 
     def specs(self) -> list[FieldSpec]:
         return list(self._specs)
@@ -133,12 +164,41 @@ class ReportForm(QWidget):
             self._quiet = False
         self._emit()
 
+    def state(self) -> FormState:
+        """The values and the period choice, to restore() later."""
+        period = self.period.period() if self.period is not None else None
+        return FormState(values=self.values(), period=period)
+
+    def restore(self, state: FormState) -> None:
+        """Show a state kept earlier; fields the form no longer has are dropped.
+
+        A quick period (Last month, ...) is chosen again, so it is computed
+        for today; a custom one keeps its dates.
+        """
+        names = {spec.name for spec in self._specs}
+        self.set_values({k: v for k, v in state.values.items() if k in names})
+        if self.period is not None and state.period not in (None, CUSTOM_PERIOD):
+            self.period.choose(str(state.period))
+
     def set_errors(self, errors: dict[str, str]) -> None:
-        """Show each message at its field; "" and unknown paths go on top."""
+        """Show each message at its field; "" and unknown paths go on top.
+
+        A field whose text cannot be read shows that (input_problems())
+        rather than what the schema says of it.
+        """
+        self._errors = dict(errors)
         left = self.rows.show_errors(errors)
         lines = [left.pop("")] if "" in left else []
         lines += [f"{path}: {message}" for path, message in sorted(left.items())]
         self._show_message("\n".join(lines))
+
+    def input_problems(self) -> dict[str, str]:
+        """{field path: problem} of the fields whose text is not a value."""
+        return {
+            editor.spec.path: problem
+            for editor in self.rows.editors()
+            if (problem := editor.input_problem())
+        }
 
     def set_resource_choices(self, resource: str, items: ResourceItems) -> None:
         """Give the pickers of a resource its (id, name) list.
@@ -148,6 +208,17 @@ class ReportForm(QWidget):
         """
         self._resource_choices[resource] = list(items)
         self._give_choices(resource, self._resource_choices[resource])
+
+    def set_resource_failed(self, resource: str, message: str) -> None:
+        """Tell the pickers of a resource that its list could not be had."""
+        self._resource_choices.pop(resource, None)
+        for editor in self.rows.editors():
+            editor.set_resource_failed(resource, message)
+
+    def set_resource_loading(self, resource: str) -> None:
+        """Tell the pickers of a resource that its list is on its way again."""
+        for editor in self.rows.editors():
+            editor.set_resource_loading(resource)
 
     def clear_resource_choices(self) -> None:
         """Forget the resource lists given so far (e.g. on signing out)."""
@@ -206,6 +277,9 @@ class ReportForm(QWidget):
         self.message.setVisible(bool(text))
 
     def _on_rows_changed(self) -> None:
+        # Typing shows at once whether the text can be read, with or
+        # without a controller checking the values.
+        self.set_errors(self._errors)
         self._emit()
 
     def _emit(self) -> None:

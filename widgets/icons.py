@@ -13,6 +13,7 @@ from app.paths import resource
 APP_ICON = "app"
 FALLBACK_REPORT_ICON = "report"
 WARNING_ICON = "warning"
+CALENDAR_ICON = "calendar"
 CATEGORY_ICONS = {
     "live_reports",
     "trip_analysis",

@@ -2,9 +2,10 @@
 
 A table shows each job's report, state, a progress bar, the time since it
 started (one timer refreshes the column for all rows) and a button per
-result file: the first click downloads it, later clicks open it; its menu
-has Download, Open and Show in folder. Downloading is asked of the
-controller; opening is done here, with the desktop's default application.
+result file: a click downloads it if needed and opens it; its menu has
+Download, Open and Show in folder. Downloading is asked of the controller;
+opening is done here, with the desktop's default application, and when the
+desktop has none the panel says so (open_failed) with the file's path.
 """
 
 from pathlib import Path
@@ -18,7 +19,7 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QPainter
+from PySide6.QtGui import QColor, QDesktopServices, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -47,6 +48,11 @@ from widgets.jobs_model import (
 from widgets.theme import BORDER, MUTED, STATE_COLORS
 
 TICK_MS = 1000
+ROW_HEIGHT = 36
+# Report, State, Progress, Elapsed; Files takes the rest.
+COLUMN_WIDTHS = (130, 72, 112, 70)
+MIN_FILES_WIDTH = 120
+OPEN, SHOW_FOLDER = "open", "folder"
 
 
 class JobsPanel(QWidget):
@@ -55,17 +61,22 @@ class JobsPanel(QWidget):
     Signals:
         download_requested(job_id, filename): fetch that file of that job.
         download_folder_change_requested(): the user wants another folder.
+        open_failed(str): a file or folder could not be opened; the message
+            says which and where it is.
     """
 
     download_requested = Signal(int, str)
     download_folder_change_requested = Signal()
+    open_failed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.model = JobsModel(self)
-        self._open_when_saved: set[tuple[int, str]] = set()
+        self.download_folder: Path | None = None
+        # What to do with a file once it is saved: open it or show its folder.
+        self._when_saved: dict[tuple[int, str], str] = {}
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -74,13 +85,22 @@ class JobsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(38)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
+        # Files takes the room left, but never less than its buttons need
+        # (_fit_files_column): a narrow window scrolls the table instead of
+        # cutting the file names.
+        # TODO(jobs-panel): below about 1150 px a job with three files needs
+        # the table's scroll bar to reach its last button; the buttons could
+        # wrap onto a second line instead.
+        header.setStretchLastSection(False)
+        header.sectionResized.connect(self._on_header_section_resized)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
-        for column, width in enumerate((190, 90, 150, 80)):
-            self.table.setColumnWidth(column, width)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            # Never narrower than the column's own title.
+            shown = max(width, header.sectionSizeHint(column))
+            self.table.setColumnWidth(column, shown)
 
         empty = QLabel("No reports run yet. Pick one, fill it in and press Run.")
         empty.setObjectName("muted")
@@ -94,6 +114,7 @@ class JobsPanel(QWidget):
         change = QPushButton("Change…")
         change.setToolTip("Choose the folder downloads are saved to")
         change.clicked.connect(self.download_folder_change_requested)
+        self.change_button = change
         title = QLabel("Jobs")
         title.setObjectName("cardTitle")
         top = QHBoxLayout()
@@ -114,6 +135,7 @@ class JobsPanel(QWidget):
     # -- what the controller tells the panel -----------------------------------
 
     def set_download_folder(self, folder: Path) -> None:
+        self.download_folder = folder
         self.folder_label.setText(f"Files are saved to {_short_path(folder)}")
         self.folder_label.setToolTip(str(folder))
 
@@ -128,7 +150,7 @@ class JobsPanel(QWidget):
     def clear(self) -> None:
         """Forget every job (they belong to a gateway no longer signed in)."""
         self.model.clear()
-        self._open_when_saved.clear()
+        self._when_saved.clear()
         self._timer.stop()
         self._stack.setCurrentIndex(0)
 
@@ -145,13 +167,15 @@ class JobsPanel(QWidget):
     def file_downloaded(self, job_id: int, name: str, path: Path) -> None:
         self.model.update_file(job_id, name, state="saved", path=path, message="")
         self._refresh_files(job_id)
-        if (job_id, name) in self._open_when_saved:
-            self._open_when_saved.discard((job_id, name))
-            open_file(path)
+        then = self._when_saved.pop((job_id, name), None)
+        if then == OPEN:
+            self._open(path)
+        elif then == SHOW_FOLDER:
+            self._show_folder(path)
 
     def file_download_failed(self, job_id: int, name: str, message: str) -> None:
         self.model.update_file(job_id, name, state="failed", message=message)
-        self._open_when_saved.discard((job_id, name))
+        self._when_saved.pop((job_id, name), None)
         self._refresh_files(job_id)
 
     # -- reading the panel (for the window and tests) -------------------------
@@ -169,6 +193,22 @@ class JobsPanel(QWidget):
     def file_button(self, job_id: int, name: str) -> QToolButton | None:
         cell = self._files_cell(job_id)
         return cell.buttons.get(name) if cell else None
+
+    def files_to_download(self, job_id: int) -> list[str]:
+        """The files of a job not saved on this computer yet."""
+        position = self.model.row_of(job_id)
+        if position is None:
+            return []
+        files = self.model.rows[position].files.values()
+        return [f.name for f in files if f.state != "saved"]
+
+    def focus_chain(self) -> list[QWidget]:
+        """The panel's controls in the order Tab should visit them."""
+        return [self.table, self.change_button]
+
+    def running_count(self) -> int:
+        """Jobs shown as not finished: the gateway is still working on them."""
+        return sum(1 for row in self.model.rows if not row.job.finished)
 
     # -- internals -------------------------------------------------------------
 
@@ -196,23 +236,69 @@ class JobsPanel(QWidget):
             self.table.setIndexWidget(self.model.index(position, FILES), cell)
         if cell is not None:
             cell.show_files(list(row.files.values()))
+            self._fit_files_column()
+
+    def _fit_files_column(self) -> None:
+        """The room left to Files, or what its widest row of buttons needs."""
+        others = sum(self.table.columnWidth(c) for c in range(FILES))
+        room = self.table.viewport().width() - others
+        needed = max(
+            (
+                cell.needed_width()
+                for position in range(self.model.rowCount())
+                if isinstance(
+                    cell := self.table.indexWidget(self.model.index(position, FILES)),
+                    _FilesCell,
+                )
+            ),
+            default=0,
+        )
+        width = max(room, needed, MIN_FILES_WIDTH)
+        if self.table.columnWidth(FILES) != width:
+            self.table.setColumnWidth(FILES, width)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_files_column()
+
+    def _on_header_section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column != FILES:
+            self._fit_files_column()
 
     def _on_cell_download_clicked(self, job_id: int, name: str) -> None:
         self.download_requested.emit(job_id, name)
 
     def _on_cell_open_clicked(self, job_id: int, name: str) -> None:
-        state = self.file_state(job_id, name)
-        if state is not None and state.state == "saved" and state.path:
-            open_file(state.path)
-            return
-        # Not here yet: fetch it first, then open it.
-        self._open_when_saved.add((job_id, name))
-        self.download_requested.emit(job_id, name)
+        self._when_available(job_id, name, OPEN)
 
     def _on_cell_show_folder_clicked(self, job_id: int, name: str) -> None:
+        self._when_available(job_id, name, SHOW_FOLDER)
+
+    def _when_available(self, job_id: int, name: str, then: str) -> None:
+        """Open a file or show its folder, downloading it first if needed."""
         state = self.file_state(job_id, name)
-        if state is not None and state.path:
-            open_folder(state.path)
+        if state is not None and state.state == "saved" and state.path:
+            if then == OPEN:
+                self._open(state.path)
+            else:
+                self._show_folder(state.path)
+            return
+        self._when_saved[(job_id, name)] = then
+        self.download_requested.emit(job_id, name)
+
+    def _open(self, path: Path) -> None:
+        if not open_file(path):
+            self.open_failed.emit(
+                f"The file {path} could not be opened: no application on this "
+                "computer is set up to open it."
+            )
+
+    def _show_folder(self, path: Path) -> None:
+        if not open_folder(path):
+            self.open_failed.emit(
+                f"The file {path} is saved, but its folder could not be shown: "
+                "no file manager is set up on this computer."
+            )
 
     def _on_timer_timeout(self) -> None:
         if not self.model.tick():
@@ -227,13 +313,17 @@ def _short_path(folder: Path) -> str:
         return str(folder)
 
 
-def open_file(path: Path) -> None:
-    """Open a file with the desktop's application for its type."""
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_file(path: Path) -> bool:
+    """Open a file with the desktop's application for its type.
+
+    False when the system has nothing to open it with (no desktop launcher).
+    """
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 
 
-def open_folder(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+def open_folder(path: Path) -> bool:
+    """Show the folder a file is in; False when the system cannot."""
+    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
 
 
 class _FilesCell(QWidget):
@@ -248,14 +338,21 @@ class _FilesCell(QWidget):
         self.job_id = job_id
         self.buttons: dict[str, QToolButton] = {}
         self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(4, 3, 4, 3)
-        self._layout.setSpacing(6)
+        self._layout.setContentsMargins(2, 3, 2, 3)
+        self._layout.setSpacing(5)
         self._layout.addStretch()
 
     def show_files(self, files: list[FileState]) -> None:
         for state in files:
             button = self.buttons.get(state.name) or self._add_button(state.name)
             _describe_button(button, state)
+
+    def needed_width(self) -> int:
+        """The width that shows every button whole."""
+        margins = self._layout.contentsMargins()
+        spacing = self._layout.spacing() * max(len(self.buttons) - 1, 0)
+        buttons = sum(b.minimumWidth() for b in self.buttons.values())
+        return margins.left() + buttons + spacing + margins.right()
 
     def _add_button(self, name: str) -> QToolButton:
         button = QToolButton(self)
@@ -282,10 +379,8 @@ class _FilesCell(QWidget):
         return button
 
     def _on_button_clicked(self, name: str) -> None:
-        if self.buttons[name].property("saved"):
-            self.open_clicked.emit(self.job_id, name)
-        else:
-            self.download_clicked.emit(self.job_id, name)
+        # Downloaded first if needed, then opened.
+        self.open_clicked.emit(self.job_id, name)
 
 
 def _describe_button(button: QToolButton, state: FileState) -> None:
@@ -302,11 +397,16 @@ def _describe_button(button: QToolButton, state: FileState) -> None:
         button.setToolTip(f"The download failed: {state.message} Click to retry.")
     else:
         button.setText(f"⤓ {state.name}")
-        button.setToolTip("Click to download; the menu also opens it.")
+        button.setToolTip(
+            "Click to download and open it; the menu can also only download it "
+            "or show its folder."
+        )
     button.setEnabled(state.state != "downloading")
     # The "saved" property changes the look: have the stylesheet read it again.
     button.style().unpolish(button)
     button.style().polish(button)
+    # The whole name, always: a cut "tri….json" cannot be told apart.
+    button.setMinimumWidth(button.sizeHint().width())
 
 
 class _ProgressDelegate(QStyledItemDelegate):

@@ -1,17 +1,22 @@
 """The main window: catalog on the left, the report and its jobs on the right.
 
 It puts the views together, owns the menus and the status bar, and turns
-menu choices into signals. A banner under the menu tells failures in plain
-words; the status bar tells which gateway and user the window is signed in
-to, and whether the connection is up.
+menu choices into signals. A banner floating over the top of the report page
+tells failures in plain words without moving anything under the mouse; the
+status bar tells which gateway and user the window is signed in to, and
+whether the connection is up. Quitting while jobs run asks first: they go
+on on the gateway, but nothing here follows them any more.
 """
 
+import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -28,6 +33,37 @@ from widgets.icons import APP_ICON, icon
 from widgets.jobs_panel import JobsPanel
 from widgets.report_page import ReportPage
 from widgets.sign_in import SignInDialog
+
+DEFAULT_SIZE = (1200, 780)
+# Small enough for a 1024x600 netbook screen with its panels, large enough
+# for the form to stay readable next to the catalog.
+MINIMUM_SIZE = (760, 540)
+CATALOG_SPLIT = (264, 936)
+# How a narrower window is shared: the catalog gives up 1 pixel in 5.
+CATALOG_STRETCH = (1, 4)
+CATALOG_MIN_WIDTH = 200
+JOBS_SPLIT = (480, 237)
+# And a lower one: the jobs give up 1 pixel in 4.
+JOBS_STRETCH = (3, 1)
+QUIT_TEXT = (
+    "{count} reports are still running on the gateway; they will finish there, "
+    "but this window stops following them. Quit anyway?"
+)
+QUIT_TEXT_ONE = (
+    "1 report is still running on the gateway; it will finish there, but this "
+    "window stops following it. Quit anyway?"
+)
+
+
+@dataclass
+class Layout:
+    """What the window remembers of its shape between runs."""
+
+    geometry: bytes = b""
+    state: bytes = b""
+    catalog_split: bytes = b""
+    jobs_split: bytes = b""
+
 
 CONNECTION_DOTS = {
     "offline": "#8b8d98",
@@ -56,14 +92,18 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icon(APP_ICON))
-        self.resize(1200, 780)
+        self.setMinimumSize(*MINIMUM_SIZE)
+        self.resize(*DEFAULT_SIZE)
 
-        self.banner = Banner()
         self.catalog = CatalogView()
         self.report_page = ReportPage()
         self.jobs_panel = JobsPanel()
+        # Floats over the top of the report page: showing it moves nothing.
+        self.banner = Banner(self.report_page)
+        self.banner.float_over(self.report_page)
         self.sign_in_dialog = SignInDialog(self)
-        self._folder: Path | None = None
+        self._quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
 
         self._build_layout()
         self._build_menus()
@@ -71,29 +111,31 @@ class MainWindow(QMainWindow):
         self.jobs_panel.download_folder_change_requested.connect(
             self.choose_download_folder
         )
+        self.report_page.form_rebuilt.connect(self._on_report_page_form_rebuilt)
 
     def _build_layout(self) -> None:
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.report_page)
         right.addWidget(self.jobs_panel)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 2)
-        right.setSizes([520, 200])
+        right.setStretchFactor(0, JOBS_STRETCH[0])
+        right.setStretchFactor(1, JOBS_STRETCH[1])
+        right.setSizes(list(JOBS_SPLIT))
         right.setChildrenCollapsible(False)
+        self.jobs_splitter = right
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.catalog)
         main.addWidget(right)
-        main.setStretchFactor(1, 1)
-        main.setSizes([310, 870])
+        main.setStretchFactor(0, CATALOG_STRETCH[0])
+        main.setStretchFactor(1, CATALOG_STRETCH[1])
+        self.catalog.setMinimumWidth(CATALOG_MIN_WIDTH)
+        main.setSizes(list(CATALOG_SPLIT))
         main.setChildrenCollapsible(False)
         self.splitter = main
 
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 8, 10, 6)
-        layout.setSpacing(8)
-        layout.addWidget(self.banner)
         layout.addWidget(main, 1)
         self.setCentralWidget(central)
 
@@ -109,6 +151,7 @@ class MainWindow(QMainWindow):
         )
         quit_action = _action(self, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action = quit_action
         for action in (self.sign_in_action, self.demo_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
@@ -151,10 +194,6 @@ class MainWindow(QMainWindow):
     def connection_state(self) -> str:
         return str(self.connection_label.property("state"))
 
-    def set_download_folder(self, folder: Path) -> None:
-        self._folder = folder
-        self.jobs_panel.set_download_folder(folder)
-
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
 
@@ -177,20 +216,79 @@ class MainWindow(QMainWindow):
         box.open()
         return box
 
-    def restore_layout(self, geometry: bytes, state: bytes) -> None:
-        if geometry:
-            self.restoreGeometry(QByteArray(geometry))
-        if state:
-            self.restoreState(QByteArray(state))
+    def restore_layout(self, layout: Layout) -> None:
+        """Take back the size, the place and the splits saved last time."""
+        if layout.geometry:
+            self.restoreGeometry(QByteArray(layout.geometry))
+        if layout.state:
+            self.restoreState(QByteArray(layout.state))
+        if layout.catalog_split:
+            self.splitter.restoreState(QByteArray(layout.catalog_split))
+        if layout.jobs_split:
+            self.jobs_splitter.restoreState(QByteArray(layout.jobs_split))
 
-    def saved_layout(self) -> tuple[bytes, bytes]:
-        return bytes(self.saveGeometry().data()), bytes(self.saveState().data())
+    def saved_layout(self) -> Layout:
+        return Layout(
+            geometry=bytes(self.saveGeometry().data()),
+            state=bytes(self.saveState().data()),
+            catalog_split=bytes(self.splitter.saveState().data()),
+            jobs_split=bytes(self.jobs_splitter.saveState().data()),
+        )
+
+    # -- closing ----------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        """Ask once before leaving jobs that still run; else just close."""
+        running = self.jobs_panel.running_count()
+        if running == 0 or self._quit_confirmed:
+            event.accept()
+            return
+
+        event.ignore()
+        if self._quit_box is None:
+            self._quit_box = self._ask_to_quit(running)
+
+    def _ask_to_quit(self, running: int) -> QMessageBox:
+        text = QUIT_TEXT_ONE if running == 1 else QUIT_TEXT.format(count=running)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            f"Quit {APP_NAME}?",
+            text,
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        box.addButton("Quit", QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(self._on_quit_box_button_clicked)
+        box.finished.connect(self._on_quit_box_finished)
+        box.open()
+        return box
+
+    def _on_quit_box_button_clicked(self, button: QAbstractButton) -> None:
+        box = self._quit_box
+        if box is not None and box.buttonRole(button) == (
+            QMessageBox.ButtonRole.DestructiveRole
+        ):
+            self._quit_confirmed = True
+
+    def _on_quit_box_finished(self, _result: int) -> None:
+        self._quit_box = None
+        if self._quit_confirmed:
+            self.close()
 
     # -- user actions ---------------------------------------------------------
 
     def choose_download_folder(self) -> None:
-        """Ask for a folder without blocking; download_folder_chosen follows."""
-        dialog = QFileDialog(self, "Save report files to", str(self._folder or ""))
+        """Ask for a folder without blocking; download_folder_chosen follows.
+
+        The dialog opens in the folder files are saved to now.
+        """
+        folder = self.jobs_panel.download_folder
+        start = folder if folder is not None and folder.is_dir() else Path.home()
+        dialog = QFileDialog(self, "Save report files to", str(start))
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -200,6 +298,15 @@ class MainWindow(QMainWindow):
     def _on_folder_dialog_file_selected(self, folder: str) -> None:
         if folder:
             self.download_folder_chosen.emit(Path(folder))
+
+    def _on_report_page_form_rebuilt(self) -> None:
+        # New controls join the focus chain at its end; put them where they
+        # are seen: after the catalog, before Run and the jobs.
+        chain = [self.catalog.search, self.catalog.tree]
+        chain += self.report_page.form.rows.focus_chain()
+        chain += [self.report_page.run_button, *self.jobs_panel.focus_chain()]
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _on_find(self) -> None:
         self.catalog.search.setFocus()

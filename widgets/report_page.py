@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.forms import FormContext
+from app.forms import FormContext, FormState
 from app.manifest import Script
 from widgets.form import ReportForm
 from widgets.icons import (
@@ -29,6 +29,8 @@ from widgets.icons import (
     icon_from_bytes,
 )
 
+ICON_SIZE = 36
+
 
 class ReportPage(QWidget):
     """Shows one report at a time, or a hint to pick one.
@@ -36,10 +38,14 @@ class ReportPage(QWidget):
     Signals:
         values_changed(dict): the form's values, on every edit.
         run_requested(): the user asked to run the report as filled in.
+        resource_reload_requested(str): load a resource list again (Retry).
+        form_rebuilt(): a new form is shown (its controls are new).
     """
 
     values_changed = Signal(dict)
     run_requested = Signal()
+    resource_reload_requested = Signal(str)
+    form_rebuilt = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +66,7 @@ class ReportPage(QWidget):
         self.form = ReportForm()
         self.form.setObjectName("reportForm")
         self.form.values_changed.connect(self.values_changed)
+        self.form.resource_reload_requested.connect(self.resource_reload_requested)
 
         self._stack = QStackedWidget()
         self._stack.addWidget(self._build_empty())
@@ -89,16 +96,14 @@ class ReportPage(QWidget):
         self.title_label.setObjectName("reportTitle")
         self.category_label = QLabel()
         self.category_label.setObjectName("reportCategory")
-        self.description_label = QLabel()
-        self.description_label.setObjectName("reportDescription")
-        self.description_label.setWordWrap(True)
+        self.description_label = self.form.intro
 
         titles = QVBoxLayout()
         titles.setSpacing(2)
         titles.addWidget(self.title_label)
         titles.addWidget(self.category_label)
         header = QHBoxLayout()
-        header.setSpacing(12)
+        header.setSpacing(10)
         header.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         header.addLayout(titles, 1)
 
@@ -120,10 +125,9 @@ class ReportPage(QWidget):
 
         page = QWidget()
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(18, 16, 18, 14)
-        layout.setSpacing(10)
+        layout.setContentsMargins(16, 12, 16, 10)
+        layout.setSpacing(8)
         layout.addLayout(header)
-        layout.addWidget(self.description_label)
         layout.addWidget(self.form, 1)
         layout.addWidget(line)
         layout.addLayout(footer)
@@ -135,16 +139,16 @@ class ReportPage(QWidget):
         """Show the report and a fresh form for its parameters."""
         self.script = script
         picture = self._icons.get(script.icon or "") or category_icon(script.category)
-        self.icon_label.setPixmap(picture.pixmap(40, 40))
+        self.icon_label.setPixmap(picture.pixmap(ICON_SIZE, ICON_SIZE))
         self.title_label.setText(script.title)
         self.category_label.setText(script.category_label)
-        self.description_label.setText(script.desc)
-        self.description_label.setVisible(bool(script.desc))
         self.set_run_state(False, "")
         # TODO(report-page): a script with an app_url gets the generated form,
         # not the web page it names, so such reports may miss their own help.
         self.form.set_schema(script.schema, context=context)
+        self.form.set_intro(script.desc)
         self._stack.setCurrentIndex(1)
+        self.form_rebuilt.emit()
 
     def show_nothing(self, message: str = "Choose a report from the catalog.") -> None:
         self.script = None
@@ -159,10 +163,16 @@ class ReportPage(QWidget):
             return
         self._icons[url] = picture
         if self.script is not None and self.script.icon == url:
-            self.icon_label.setPixmap(picture.pixmap(40, 40))
+            self.icon_label.setPixmap(picture.pixmap(ICON_SIZE, ICON_SIZE))
 
     def values(self) -> dict[str, Any]:
         return self.form.values()
+
+    def form_state(self) -> FormState:
+        return self.form.state()
+
+    def restore_form_state(self, state: FormState) -> None:
+        self.form.restore(state)
 
     def resources_needed(self) -> set[str]:
         return set(self.form.resources_needed())
@@ -170,12 +180,22 @@ class ReportPage(QWidget):
     def set_resource_choices(self, kind: str, choices: list[tuple[Any, str]]) -> None:
         self.form.set_resource_choices(kind, choices)
 
+    def set_resource_failed(self, kind: str, message: str) -> None:
+        self.form.set_resource_failed(kind, message)
+
+    def set_resource_loading(self, kind: str) -> None:
+        self.form.set_resource_loading(kind)
+
     def clear_resource_choices(self) -> None:
         """Forget the lists of the gateway signed out of."""
         self.form.clear_resource_choices()
 
     def set_errors(self, errors: dict[str, str]) -> None:
         self.form.set_errors(errors)
+
+    def input_problems(self) -> dict[str, str]:
+        """Fields whose typed text is not a value (see ReportForm)."""
+        return self.form.input_problems()
 
     def set_run_state(self, ready: bool, reason: str) -> None:
         """Enable Run or not, with the line saying why (or what Run does)."""

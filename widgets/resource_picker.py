@@ -1,9 +1,11 @@
 """A searchable multi-select of gateway resources (vehicles, groups, ...).
 
-Resources are chosen by name and given back as ids. The names arrive after
-the picker is shown (the gateway's lists load in the background), so until
-set_items it says "Loading…". A model over plain Python lists, filtered by a
-proxy, keeps it fast with thousands of rows: no widget per row.
+Resources are chosen by name and given back as ids: a click anywhere on a
+row, or Space, ticks or unticks it. The names arrive after the picker is
+shown (the gateway's lists load in the background), so until set_items it
+says "Loading…", and if the list cannot be had it says so with a Retry
+button. A model over plain Python lists, filtered by a proxy, keeps it fast
+with thousands of rows: no widget per row.
 """
 
 from collections.abc import Iterable
@@ -17,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -91,6 +93,17 @@ class ResourceListModel(QAbstractListModel):
             | Qt.ItemFlag.ItemNeverHasChildren
         )
 
+    def toggle(self, index: AnyIndex) -> None:
+        """Tick the row if it was unticked, else untick it."""
+        if index.isValid():
+            checked = index.data(Qt.ItemDataRole.CheckStateRole)
+            ticked = checked == Qt.CheckState.Checked
+            self.setData(
+                index,
+                Qt.CheckState.Unchecked if ticked else Qt.CheckState.Checked,
+                Qt.ItemDataRole.CheckStateRole,
+            )
+
     def setData(  # noqa: N802 (Qt override)
         self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
     ) -> bool:
@@ -121,13 +134,60 @@ class _FilterLine(QLineEdit):
         super().keyPressEvent(event)
 
 
+class _PickList(QListView):
+    """The list of names: a click on a row or Space toggles the row.
+
+    A plain list view ticks a row only on a click on its small box; people
+    click the name.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pressed = QPersistentModelIndex()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        super().mousePressEvent(event)
+        self._pressed = QPersistentModelIndex(self.indexAt(event.position().toPoint()))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        index = self.indexAt(event.position().toPoint())
+        on_same_row = index.isValid() and QPersistentModelIndex(index) == self._pressed
+        self._pressed = QPersistentModelIndex()
+        before = index.data(Qt.ItemDataRole.CheckStateRole)
+        super().mouseReleaseEvent(event)
+
+        # A click on the box is toggled by Qt already; elsewhere, do it here.
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and on_same_row
+            and index.data(Qt.ItemDataRole.CheckStateRole) == before
+        ):
+            self._toggle(index)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Select):
+            self._toggle(self.currentIndex())
+            return
+        super().keyPressEvent(event)
+
+    def _toggle(self, index: QModelIndex) -> None:
+        model = self.model()
+        if index.isValid() and isinstance(model, QSortFilterProxyModel):
+            source = model.sourceModel()
+            if isinstance(source, ResourceListModel):
+                source.toggle(model.mapToSource(index))
+
+
 class ResourcePicker(QWidget):
     """Pick resources by name: a filter line over a checkable list.
 
-    Signals: selection_changed(): the checked ids changed.
+    Signals:
+        selection_changed(): the checked ids changed.
+        retry_requested(): the list could not be loaded; the user asks again.
     """
 
     selection_changed = Signal()
+    retry_requested = Signal()
 
     def __init__(self, noun: str = "items", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,18 +209,22 @@ class ResourcePicker(QWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.setEnabled(False)
 
-        self.view = QListView(self)
+        self.view = _PickList(self)
         self.view.setModel(self.proxy)
         self.view.setUniformItemSizes(True)
         self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
-        self.view.setToolTip("Space, or a click on its box, selects a row")
+        self.view.setToolTip("Click a row, or press Space, to select it")
         row = self.view.fontMetrics().height() + 6
         list_height = row * VISIBLE_ROWS + 2 * self.view.frameWidth()
 
         self.placeholder = QLabel(f"Loading {noun}…", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.retry_button = QPushButton("Retry", self)
+        self.retry_button.setToolTip(f"Ask the gateway for the {noun} again")
+        self.retry_button.hide()
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(self._waiting_page())
         self.stack.addWidget(self.view)
         self.stack.setFixedHeight(list_height)
 
@@ -171,6 +235,7 @@ class ResourcePicker(QWidget):
         self.filter.textChanged.connect(self._on_filter_text_changed)
         self.filter.down_pressed.connect(self._on_filter_down_pressed)
         self.clear_button.clicked.connect(self._on_clear_clicked)
+        self.retry_button.clicked.connect(self._on_retry_clicked)
         self.model.checked_changed.connect(self._on_model_checked_changed)
         self._show_count()
 
@@ -187,13 +252,47 @@ class ResourcePicker(QWidget):
         layout.addWidget(self.stack)
         layout.addLayout(footer)
 
+    def _waiting_page(self) -> QWidget:
+        """What the list area shows before the names are in, or if they fail."""
+        page = QWidget(self)
+        layout = QVBoxLayout(page)
+        layout.addStretch()
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch()
+        return page
+
     def is_loaded(self) -> bool:
         return self._loaded
+
+    @property
+    def failed(self) -> bool:
+        return self.retry_button.isVisibleTo(self)
+
+    def show_loading(self) -> None:
+        """Say the names are on their way (again, after a Retry)."""
+        self._loaded = False
+        self.placeholder.setText(f"Loading {self.noun}…")
+        self.retry_button.hide()
+        self.stack.setCurrentIndex(0)
+        self.filter.setEnabled(False)
+        self._show_count()
+
+    def show_failure(self, message: str) -> None:
+        """Say the names could not be loaded, and offer to try again."""
+        self._loaded = False
+        self.placeholder.setText(message)
+        self.retry_button.show()
+        self.stack.setCurrentIndex(0)
+        self.filter.setEnabled(False)
+        self.count.setText(f"No {self.noun} loaded")
+        self.clear_button.setEnabled(bool(self.model.checked()))
 
     def set_items(self, items: Iterable[tuple[int, str]]) -> None:
         """Show these (id, name) rows in place of "Loading…"."""
         self._items = [(int(rid), str(name)) for rid, name in items]
         self._loaded = True
+        self.retry_button.hide()
         self._rebuild()
 
         self.filter.setEnabled(True)
@@ -201,7 +300,7 @@ class ResourcePicker(QWidget):
             self.stack.setCurrentWidget(self.view)
         else:
             self.placeholder.setText(f"No {self.noun} to choose from")
-            self.stack.setCurrentWidget(self.placeholder)
+            self.stack.setCurrentIndex(0)
         self._show_count()
 
     def selected_ids(self) -> list[int]:
@@ -249,6 +348,10 @@ class ResourcePicker(QWidget):
 
     def _on_clear_clicked(self) -> None:
         self.clear_selection()
+
+    def _on_retry_clicked(self) -> None:
+        self.show_loading()
+        self.retry_requested.emit()
 
     def _on_model_checked_changed(self) -> None:
         self._show_count()

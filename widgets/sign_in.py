@@ -3,7 +3,8 @@
 The dialog only collects what the user typed and says what happened; the
 session controller does the signing in. It is shown with open(), so it never
 blocks the event loop, and stays open with the error in plain words until a
-sign-in succeeds or the user cancels.
+sign-in succeeds or the user cancels. The dialog takes the size of what it
+shows: an error makes it taller, never the inputs thinner.
 """
 
 from PySide6.QtCore import Qt, Signal
@@ -13,14 +14,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from widgets.icons import APP_ICON, icon
+
+INPUT_WIDTH = 300
 
 
 class SignInDialog(QDialog):
@@ -39,7 +44,6 @@ class SignInDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sign in")
-        self.setMinimumWidth(460)
 
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText("https://cloud.pegasusgateway.com")
@@ -50,6 +54,14 @@ class SignInDialog(QDialog):
         self.token_edit = QLineEdit()
         self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.token_edit.setPlaceholderText("a session or application token")
+        for edit in (
+            self.url_edit,
+            self.user_edit,
+            self.password_edit,
+            self.token_edit,
+        ):
+            edit.setMinimumWidth(INPUT_WIDTH)
+            edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
         self.password_choice = QRadioButton("User name and password")
         self.token_choice = QRadioButton("Access token")
@@ -61,6 +73,9 @@ class SignInDialog(QDialog):
         self.error_label = QLabel()
         self.error_label.setObjectName("signInError")
         self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.error_label.hide()
         self.busy_label = QLabel()
         self.busy_label.setObjectName("muted")
@@ -88,8 +103,10 @@ class SignInDialog(QDialog):
         hint.setObjectName("muted")
         hint.setWordWrap(True)
         heading = QVBoxLayout()
+        heading.setSpacing(4)
         heading.addWidget(title)
         heading.addWidget(hint)
+        heading.addStretch(1)
         top = QHBoxLayout()
         top.addWidget(logo, 0, Qt.AlignmentFlag.AlignTop)
         top.addLayout(heading, 1)
@@ -114,6 +131,9 @@ class SignInDialog(QDialog):
         buttons.addWidget(self.sign_in_button)
 
         layout = QVBoxLayout(self)
+        # The dialog is always the size of its contents: it grows for an
+        # error and shrinks when the token replaces two inputs.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setSpacing(12)
         layout.addLayout(top)
         layout.addLayout(form)
@@ -125,7 +145,7 @@ class SignInDialog(QDialog):
         for edit in (self.url_edit, self.user_edit, self.password_edit):
             edit.textChanged.connect(self._on_inputs_changed)
         self.token_edit.textChanged.connect(self._on_inputs_changed)
-        self.token_choice.toggled.connect(self._on_inputs_changed)
+        self.token_choice.toggled.connect(self._on_token_choice_toggled)
         self.sign_in_button.clicked.connect(self._on_sign_in_clicked)
         self.demo_button.clicked.connect(self._on_demo_clicked)
         self.cancel_button.clicked.connect(self.reject)
@@ -181,6 +201,16 @@ class SignInDialog(QDialog):
         else:
             complete = bool(url and self.user_edit.text().strip())
         self.sign_in_button.setEnabled(complete and not self.busy_label.text())
+
+    def _on_token_choice_toggled(self, checked: bool) -> None:
+        # An error about the other way of signing in no longer applies.
+        self.error_label.clear()
+        self.error_label.hide()
+        focused = self.focusWidget()
+        self._on_inputs_changed()
+        if focused is not None and focused.isHidden():
+            # The input typed in is gone: go on in the one that replaced it.
+            (self.token_edit if checked else self.user_edit).setFocus()
 
     def _on_sign_in_clicked(self) -> None:
         url = self.url_edit.text().strip()

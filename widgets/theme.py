@@ -18,6 +18,8 @@ SURFACE = "#ffffff"
 BACKGROUND = "#f3f4f7"
 DISABLED_TEXT = "#a0a2aa"
 ERROR_TEXT = "#ce2c31"
+FOCUS_TINT = "#dfe7fd"
+FOCUS_DARK = "#14245c"
 
 STATE_COLORS = {
     "created": "#8b8d98",
@@ -38,13 +40,12 @@ QSplitter::handle {{ background: {BACKGROUND}; }}
 #separator {{ background: {BORDER}; max-height: 1px; border: none; }}
 #cardTitle {{ font-weight: 600; color: {TEXT}; }}
 #muted, #reportCategory {{ color: {MUTED}; }}
-#reportTitle {{ font-size: 17pt; font-weight: 600; color: {TEXT}; }}
+#reportTitle {{ font-size: 15pt; font-weight: 600; color: {TEXT}; }}
 #reportDescription {{ color: {MUTED}; }}
 #dialogTitle {{ font-size: 15pt; font-weight: 600; color: {TEXT}; }}
 
 QTreeView, QTableView {{
     background: {SURFACE};
-    border: none;
     selection-background-color: #e6edfe;
     selection-color: {TEXT};
     outline: 0;
@@ -57,26 +58,89 @@ QHeaderView::section {{
     padding: 4px 6px;
     font-weight: 600;
 }}
-QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateTimeEdit, QPlainTextEdit {{
+QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit {{
     border: 1px solid {BORDER};
     border-radius: 5px;
     padding: 4px 6px;
     background: {SURFACE};
 }}
-QLineEdit:focus, QComboBox:focus, QSpinBox:focus, QDateTimeEdit:focus {{
-    border: 1px solid {ACCENT};
-}}
-QComboBox::drop-down, QDateTimeEdit::drop-down {{
+QComboBox::drop-down {{
     subcontrol-origin: padding;
     subcontrol-position: center right;
     width: 22px;
     border: none;
 }}
-QComboBox::down-arrow, QDateTimeEdit::down-arrow {{
+QComboBox::down-arrow {{
     image: url("{{chevron}}");
     width: 12px;
     height: 12px;
 }}
+QSpinBox, QDoubleSpinBox {{ padding-right: 24px; }}
+QSpinBox::up-button, QDoubleSpinBox::up-button,
+QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-origin: padding;
+    width: 22px;
+    border: none;
+    border-left: 1px solid {BORDER};
+    background: {SURFACE};
+}}
+QSpinBox::up-button, QDoubleSpinBox::up-button {{
+    subcontrol-position: top right;
+    border-top-right-radius: 4px;
+}}
+QSpinBox::down-button, QDoubleSpinBox::down-button {{
+    subcontrol-position: bottom right;
+    border-bottom-right-radius: 4px;
+}}
+QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
+QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{
+    background: #eef1f8;
+}}
+QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{
+    image: url("{{chevron_up}}");
+    width: 10px;
+    height: 10px;
+}}
+QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{
+    image: url("{{chevron}}");
+    width: 10px;
+    height: 10px;
+}}
+QSpinBox::up-arrow:disabled, QSpinBox::up-arrow:off,
+QDoubleSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:off,
+QSpinBox::down-arrow:disabled, QSpinBox::down-arrow:off,
+QDoubleSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:off {{
+    image: none;
+}}
+
+/* Keyboard focus is always visible: a 2 px accent ring, padding reduced by
+   the extra pixel so nothing moves when focus arrives. */
+QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{
+    border: 2px solid {ACCENT};
+    padding: 3px 5px;
+}}
+QSpinBox:focus, QDoubleSpinBox:focus {{
+    border: 2px solid {ACCENT};
+    padding: 3px 23px 3px 5px;
+}}
+/* The line inside a spin box or an editable list is drawn by its owner. */
+QAbstractSpinBox QLineEdit, QComboBox QLineEdit,
+QAbstractSpinBox QLineEdit:focus, QComboBox QLineEdit:focus {{
+    border: none;
+    padding: 0;
+    background: transparent;
+}}
+QCheckBox, QRadioButton {{ padding: 2px 4px; border-radius: 4px; }}
+QCheckBox:focus, QRadioButton:focus {{ background: {FOCUS_TINT}; }}
+QTreeView, QTableView, QListView {{
+    border: 1px solid transparent;
+    border-radius: 4px;
+}}
+QListView {{ border-color: {BORDER}; background: {SURFACE}; }}
+QTreeView:focus, QTableView:focus, QListView:focus {{
+    border: 1px solid {ACCENT};
+}}
+QListView::item:focus {{ border: 1px dotted {ACCENT}; }}
 QComboBox QAbstractItemView {{
     border: 1px solid {BORDER};
     background: {SURFACE};
@@ -91,6 +155,7 @@ QPushButton {{
     background: {SURFACE};
 }}
 QPushButton:hover {{ border-color: #b9bbc6; }}
+QPushButton:focus {{ border: 2px solid {ACCENT}; padding: 5px 13px; }}
 QPushButton#primary {{
     background: {ACCENT};
     border-color: {ACCENT};
@@ -99,6 +164,10 @@ QPushButton#primary {{
     padding: 7px 22px;
 }}
 QPushButton#primary:hover {{ background: {ACCENT_DARK}; }}
+QPushButton#primary:focus {{
+    border: 2px solid {FOCUS_DARK};
+    padding: 6px 21px;
+}}
 QPushButton#primary:disabled {{
     background: #c1c8e4;
     border-color: #c1c8e4;
@@ -114,16 +183,22 @@ QPushButton#primary:disabled {{
 QToolButton#fileButton {{
     border: 1px solid {BORDER};
     border-radius: 5px;
-    padding: 3px 8px;
-    padding-right: 22px;
+    padding: 3px 6px;
+    padding-right: 20px;
     background: {SURFACE};
 }}
 QToolButton#fileButton:hover {{ border-color: #b9bbc6; background: #f8f9fb; }}
+QToolButton#fileButton:focus {{
+    border: 2px solid {ACCENT};
+    padding: 2px 5px;
+    padding-right: 19px;
+}}
+QToolButton:focus {{ border: 2px solid {ACCENT}; border-radius: 4px; }}
 QToolButton#fileButton[saved="true"] {{ color: #18794e; }}
 QToolButton#fileButton::menu-button {{
     border: none;
     border-left: 1px solid {BORDER};
-    width: 18px;
+    width: 16px;
 }}
 QToolButton#fileButton::menu-arrow {{
     image: url("{{chevron}}");
@@ -165,4 +240,6 @@ def apply_theme(app: QApplication) -> None:
     font.setPointSizeF(max(font.pointSizeF(), 10.0))
     app.setFont(font)
     chevron = resource("icons", "chevron-down.svg").as_posix()
-    app.setStyleSheet(STYLESHEET.replace("{chevron}", chevron))
+    chevron_up = resource("icons", "chevron-up.svg").as_posix()
+    sheet = STYLESHEET.replace("{chevron}", chevron)
+    app.setStyleSheet(sheet.replace("{chevron_up}", chevron_up))

@@ -56,10 +56,13 @@ class JobsController(QObject):
         self._notices = notices
         self._tasks = TaskOwner("jobs")
         self._session: Session | None = None
+        # The report title of each job run this session, for the status bar.
+        self._titles: dict[int, str] = {}
         # A folder given on the command line is used without being remembered.
         self._folder_override = download_dir
 
         panel.download_requested.connect(self._on_panel_download_requested)
+        panel.open_failed.connect(self._on_panel_open_failed)
         panel.set_download_folder(self.download_folder)
 
     @property
@@ -82,6 +85,7 @@ class JobsController(QObject):
         # Job ids and files belong to the gateway they ran on: forget them.
         self._tasks.cancel_all()
         self._session = None
+        self._titles.clear()
         self._panel.clear()
 
     def run(self, script: Script, args: dict[str, Any]) -> None:
@@ -114,6 +118,7 @@ class JobsController(QObject):
             self._notices.failure(f"Could not start {script.title}", exc)
             return
 
+        self._titles[job.id] = script.title
         self._show(job)
         self._notices.status(f"{script.title} started (job {job.id})")
         try:
@@ -128,9 +133,7 @@ class JobsController(QObject):
             reason = job.error or "the engine gave no reason"
             self._notices.error(f"{script.title} failed: {reason}")
         else:
-            count = len(job.files)
-            files = f"{count} file{'s' if count != 1 else ''} to download"
-            self._notices.status(f"{script.title} is done: {files}")
+            self._notices.status(f"{script.title} is done: {_files_left(job.files)}")
 
     async def _download(self, session: Session, job_id: int, name: str) -> None:
         folder = self.download_folder
@@ -157,8 +160,13 @@ class JobsController(QObject):
             self._panel.file_download_failed(job_id, name, text)
             return
 
-        self._panel.file_downloaded(job_id, name, path)
+        # Said before the panel opens the file, so that a file that cannot
+        # be opened is what the banner says last.
         self._notices.success(f"Downloaded to {path}")
+        self._panel.file_downloaded(job_id, name, path)
+        title = self._titles.get(job_id, f"Job {job_id}")
+        left = self._panel.files_to_download(job_id)
+        self._notices.status(f"{title}: {_files_left(left)}")
         self.file_saved.emit(job_id, name, str(path))
 
     def _show(self, job: Job) -> None:
@@ -167,3 +175,15 @@ class JobsController(QObject):
 
     def _on_panel_download_requested(self, job_id: int, name: str) -> None:
         self.download(job_id, name)
+
+    def _on_panel_open_failed(self, message: str) -> None:
+        log.warning("%s", message)
+        self._notices.error(message)
+
+
+def _files_left(names: list[str]) -> str:
+    """ "2 files to download", or that there is none left."""
+    if not names:
+        return "every file is downloaded"
+    count = len(names)
+    return f"{count} file{'s' if count != 1 else ''} to download"

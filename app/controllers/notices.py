@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# What a refused session means to a fleet manager: the details (which call,
+# the status) are in the log.
+# TODO(session): nothing signs in again by itself after a 401; the user has to
+# use File → Sign in…, and the new session starts with empty forms and jobs.
+SESSION_REFUSED = (
+    "the gateway no longer accepts your sign-in; sign in again (File → Sign in…)"
+)
+
 
 def sentence(text: str) -> str:
     """text with a capital first letter and a full stop."""
@@ -26,6 +34,13 @@ def sentence(text: str) -> str:
     return text if text[-1] in ".!?…" else text + "."
 
 
+def plain_reason(error: PegasusError) -> str:
+    """Why something failed, in the words a fleet manager needs."""
+    if isinstance(error, AuthError):
+        return SESSION_REFUSED
+    return str(error)
+
+
 class Notices:
     """The window's banner, status bar and connection label, for controllers."""
 
@@ -34,9 +49,9 @@ class Notices:
         self.session_label = "Not signed in"
 
     def failure(self, doing: str, error: PegasusError) -> str:
-        """Show "<doing>: <error>" as an error; returns the text shown."""
-        text = sentence(f"{doing}: {error}")
-        log.warning("%s", text)
+        """Show "<doing>: <why>" as an error; returns the text shown."""
+        text = sentence(f"{doing}: {plain_reason(error)}")
+        log.warning("%s (%s)", text, error)
         self._window.show_error(text)
         if isinstance(error, NetworkError):
             self.connection("error", f"{self.session_label} (not reachable)")

@@ -2,9 +2,12 @@
 
 When a report is picked, its form is generated with the session's time zone
 and units; the lists its fields pick from (vehicles, groups, ...) are
-loaded in the background, once per session. Every change of the values is
-checked against the script's schema: the errors go to the fields, and a line
-says why Run is disabled until the values are valid.
+loaded in the background, once per session. A list that cannot be loaded
+is said so in its picker, with a Retry, and Run waits for it. Every change
+of the values is checked against the script's schema: the errors go to the
+fields, and a line says why Run is disabled until the values are valid.
+What was filled in for a report is kept for the session, so going to
+another report and back loses nothing.
 """
 
 import logging
@@ -16,7 +19,7 @@ from app.controllers.notices import Notices, sentence
 from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError
-from app.forms import FormContext
+from app.forms import FormContext, FormState
 from app.manifest import Script
 from app.runs import build_args
 from app.validation import field_errors
@@ -27,8 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Choices = list[tuple[Any, str]]
+ScriptKey = tuple[str, str]
 
 READY_TEXT = "Ready to run (Ctrl+Return)."
+RETRY_HINT = "Press Retry in the list to load it again."
 
 
 class ReportController(QObject):
@@ -51,10 +56,13 @@ class ReportController(QObject):
         self._choices: dict[str, Choices] = {}
         self._load_errors: dict[str, str] = {}
         self._loading: set[str] = set()
+        # What each report's form held when another report was picked.
+        self._kept: dict[ScriptKey, FormState] = {}
         self.script: Script | None = None
 
         page.values_changed.connect(self._on_page_values_changed)
         page.run_requested.connect(self._on_page_run_requested)
+        page.resource_reload_requested.connect(self._on_page_resource_reload_requested)
 
     @property
     def loading(self) -> set[str]:
@@ -75,24 +83,35 @@ class ReportController(QObject):
         self._session = None
         self._choices.clear()
         self._load_errors.clear()
+        # Ids and choices belong to the gateway signed out of.
+        self._kept.clear()
         self.script = None
         self._page.clear_resource_choices()
         self._page.show_nothing()
 
     def show(self, script: Script) -> None:
-        """Show script's form, with its lists loading in the background."""
+        """Show script's form, with its lists loading in the background.
+
+        A report shown before in this session comes back as it was left.
+        """
         if self._session is None:
             return
+        if self.script is not None:
+            self._kept[_key_of(self.script)] = self._page.form_state()
         self.script = script
         context = FormContext(tz=self._session.tz, prefs=self._session.prefs)
         self._page.show_script(script, context)
+        kept = self._kept.get(_key_of(script))
+        if kept is not None:
+            log.debug("restoring the values of %s", script.script)
+            self._page.restore_form_state(kept)
 
         for kind in sorted(self._needed()):
             if kind in self._choices:
                 self._page.set_resource_choices(kind, self._choices[kind])
             elif kind not in self._loading:
-                self._loading.add(kind)
-                self._tasks.start(self._load_choices(self._session, kind), key=kind)
+                # A list that failed is tried again when a report needs it.
+                self._load(self._session, kind)
         self._check(self._page.values())
 
     async def aclose(self) -> None:
@@ -103,17 +122,18 @@ class ReportController(QObject):
     def _needed(self) -> set[str]:
         return self._page.resources_needed() if self.script else set()
 
-    async def _load_choices(self, session: Session, kind: str) -> None:
+    def _load(self, session: Session, kind: str) -> None:
         self._load_errors.pop(kind, None)
+        self._loading.add(kind)
+        self._tasks.start(self._load_choices(session, kind), key=kind)
+
+    async def _load_choices(self, session: Session, kind: str) -> None:
         try:
             items = await session.gateway.list_all(kind)
         except PegasusError as exc:
-            # TODO(report-page): the picker keeps saying "Loading…"; the error
-            # is in the banner and under the form, and picking the report
-            # again is the only way to retry.
-            self._load_errors[kind] = self._notices.failure(
-                f"Could not load the {kind}", exc
-            )
+            text = self._notices.failure(f"Could not load the {kind}", exc)
+            self._load_errors[kind] = text
+            self._page.set_resource_failed(kind, text)
         else:
             self._choices[kind] = [(item.get("id"), _name_of(item)) for item in items]
             log.info("%d %s loaded for the forms", len(items), kind)
@@ -132,11 +152,22 @@ class ReportController(QObject):
         if script is None:
             return False
         errors = field_errors(_schema_of(script), values)
+        # Text that is not a value at all (a half-typed date) is named as
+        # such, whatever the schema says of it.
+        errors.update(self._page.input_problems())
         self._page.set_errors(errors)
 
         loading = sorted(self.loading)
         if loading:
             self._page.set_run_state(False, f"Loading {', '.join(loading)}…")
+            return False
+        failed = [
+            self._load_errors[k]
+            for k in sorted(self._needed() & set(self._load_errors))
+        ]
+        if failed:
+            # Run without the list would run on something the user never saw.
+            self._page.set_run_state(False, " ".join([*failed, RETRY_HINT]))
             return False
         if errors:
             path, message = _first_in_form_order(script, errors)
@@ -145,16 +176,19 @@ class ReportController(QObject):
             )
             return False
 
-        failed = [
-            self._load_errors[k]
-            for k in sorted(self._needed())
-            if k in self._load_errors
-        ]
-        self._page.set_run_state(True, " ".join(failed) or READY_TEXT)
+        self._page.set_run_state(True, READY_TEXT)
         return True
 
     def _on_page_values_changed(self, values: dict[str, Any]) -> None:
         self._check(values)
+
+    def _on_page_resource_reload_requested(self, kind: str) -> None:
+        if self._session is None or kind in self._loading:
+            return
+        log.info("loading the %s again, as asked", kind)
+        self._page.set_resource_loading(kind)
+        self._load(self._session, kind)
+        self._check(self._page.values())
 
     def _on_page_run_requested(self) -> None:
         script, session = self.script, self._session
@@ -164,6 +198,10 @@ class ReportController(QObject):
         args = build_args(script, values, tz=session.tz, prefs=session.prefs)
         log.info("run requested: %s", script.script)
         self.run_requested.emit(script, args)
+
+
+def _key_of(script: Script) -> ScriptKey:
+    return (script.engine_url, script.script)
 
 
 def _schema_of(script: Script) -> dict[str, Any]:

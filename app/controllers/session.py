@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.controllers.notices import Notices, sentence
 from app.controllers.tasks import TaskOwner
-from app.errors import PegasusError
+from app.errors import AuthError, PegasusError
 from app.gateway import Gateway
 from app.local_stack import DemoStack, demo_folder
 from app.runs import user_job_prefs, user_tz
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIGN_IN_KEY = "sign-in"
+TOKEN_REFUSED = "the gateway did not accept this token"
 StackFactory = Callable[[], DemoStack]
 
 
@@ -171,7 +172,7 @@ class SessionController(QObject):
                 await asyncio.to_thread(self._stack.start)
             except PegasusError as exc:
                 self._stack = None
-                self._failed("Could not start the demo gateway", exc)
+                self._failed("Could not start the demo gateway", str(exc))
                 return
 
         stack = self._stack
@@ -193,16 +194,22 @@ class SessionController(QObject):
         try:
             gateway = Gateway(shown_url, token=token or None)
         except PegasusError as exc:
-            self._failed("Cannot sign in", exc)
+            self._failed("Cannot sign in", str(exc))
             return
 
         try:
             if not token:
                 await gateway.login(user, password)
             user_info = await gateway.user()
+        except AuthError as exc:
+            await gateway.aclose()
+            # A refused password says so itself; a refused token is only a 401.
+            reason = TOKEN_REFUSED if token else str(exc)
+            self._failed(f"Could not sign in to {gateway.site_url}", reason)
+            return
         except PegasusError as exc:
             await gateway.aclose()
-            self._failed(f"Could not sign in to {gateway.site_url}", exc)
+            self._failed(f"Could not sign in to {gateway.site_url}", str(exc))
             return
         except BaseException:
             await gateway.aclose()
@@ -249,8 +256,8 @@ class SessionController(QObject):
         if not self._dialog.isVisible():
             self._notices.info(message)
 
-    def _failed(self, doing: str, error: PegasusError) -> None:
-        text = sentence(f"{doing}: {error}")
+    def _failed(self, doing: str, reason: str) -> None:
+        text = sentence(f"{doing}: {reason}")
         log.warning("%s", text)
         if self.session is None:
             self._notices.connection("error", "Not signed in")

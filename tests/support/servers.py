@@ -42,6 +42,38 @@ async def serving(routes: dict[str, Handler]) -> AsyncIterator[str]:
         sock.close()
 
 
+@contextlib.asynccontextmanager
+async def recording() -> AsyncIterator[tuple[str, list[bytes]]]:
+    """A loopback socket that notes what each connection sends, answers 502.
+
+    Yields its URL and the list of what arrived, for checking that nothing
+    (or the right thing) reached it: as a proxy, or as a host that must
+    never be fetched from. It speaks just enough HTTP to end each request.
+    """
+    received: list[bytes] = []
+
+    async def on_connect(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            received.append(await asyncio.wait_for(reader.read(65536), 10))
+            writer.write(
+                b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n"
+                b"connection: close\r\n\r\n"
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+    sock = bind_loopback(0)
+    server = await asyncio.start_server(on_connect, sock=sock)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}", received
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
 def closed_port() -> int:
     """A loopback port that was free a moment ago and has nothing listening."""
     sock = bind_loopback(0)

@@ -66,10 +66,14 @@ class EditorEnv:
 class FieldEditor(QWidget):
     """Base of the editors of one field.
 
-    Signals: changed(): the value changed, by the user or by set_value.
+    Signals:
+        changed(): the value changed, by the user or by set_value.
+        reload_requested(str): the user asks for a resource list again
+            ("vehicles") after it failed to load.
     """
 
     changed = Signal()
+    reload_requested = Signal(str)
     # An editor that shows its own title (a group box) takes a whole row.
     spans_row = False
 
@@ -88,6 +92,15 @@ class FieldEditor(QWidget):
     def set_value(self, value: Any) -> None:
         """Show value; EMPTY (or None) empties the field where it can be."""
         raise NotImplementedError
+
+    def input_problem(self) -> str:
+        """What is wrong with what was typed, before any schema check.
+
+        "" when the text reads as a value; else a phrase to follow the
+        field's title ("is not a date and time: ..."). The form shows it at
+        the field, and Run stays disabled while there is one.
+        """
+        return ""
 
     def focus_widgets(self) -> list[QWidget]:
         """The controls of this editor in tab order."""
@@ -115,6 +128,12 @@ class FieldEditor(QWidget):
 
     def set_resource_choices(self, resource: str, items: list[tuple[int, str]]) -> None:
         """Give a resource list (id, name) to the pickers that need it."""
+
+    def set_resource_failed(self, resource: str, message: str) -> None:
+        """Tell the pickers of a resource that its list could not be loaded."""
+
+    def set_resource_loading(self, resource: str) -> None:
+        """Tell the pickers of a resource that its list is being fetched."""
 
     def _reject(self, value: Any, why: str) -> None:
         log.warning("field %s cannot show %r: %s", self.spec.path, value, why)

@@ -18,6 +18,9 @@ from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
 
 # From this many choices on, the list can be searched by typing (time zones).
 SEARCHABLE_FROM = 16
+# A list is at least this many characters wide, not as wide as its longest
+# choice: a long time zone name must not push the form wider than a window.
+MIN_COMBO_CHARACTERS = 12
 CHOOSE = "Choose…"
 BOXES_PER_ROW = 4
 
@@ -73,6 +76,7 @@ class ChoiceEditor(FieldEditor):
         self._values = [value for value, _ in spec.choices]
         self.combo = QComboBox(self)
         self.combo.setEnabled(not spec.read_only)
+        narrow_combo(self.combo)
 
         # A first entry for "nothing chosen", unless a required default exists.
         self._offset = 0 if (spec.required and spec.has_default) else 1
@@ -186,6 +190,14 @@ class MultiChoiceEditor(FieldEditor):
 
     def _on_box_toggled(self, _checked: bool) -> None:
         self.changed.emit()
+
+
+def narrow_combo(combo: QComboBox) -> None:
+    """Let a combo box be narrower than its longest choice (it grows anyway)."""
+    combo.setSizeAdjustPolicy(
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    combo.setMinimumContentsLength(MIN_COMBO_CHARACTERS)
 
 
 def _index_of(values: list[Any], wanted: Any) -> int | None:

@@ -1,27 +1,25 @@
-"""Date and date-time editors that keep wall times exactly as chosen.
+"""Date and date-time editors that keep wall times exactly as typed.
 
-The editors hold their value in UTC as a neutral carrier: the user's wall
-time is stored and read back field by field, never converted, so a time
-that the machine's own zone skips or repeats (a DST change) is not moved.
-An optional field has a check box in front: unticked, it is left out.
+The moment is typed (or pasted) as text in one line, one Tab stop, and read
+as a whole: what the user typed is what is sent, with no zone attached and
+nothing converted, so a time that the machine's own zone skips or repeats
+(a DST change) is not moved. Text that is not a date is told under the field
+and keeps Run disabled. An optional field has a check box in front:
+unticked, it is left out.
 """
 
 import datetime as dt
 import logging
 from typing import Any
 
-from PySide6.QtCore import QDate, QDateTime, QTime, QTimeZone
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QDateTimeEdit, QHBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 from app.forms import FieldSpec, date_text, today_in, wall_time_text
 from app.validation import parse_wall_time
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor
+from widgets.fields.wall_time import DATE_EXAMPLE, DATETIME_EXAMPLE, WallTimeEdit
 
 log = logging.getLogger(__name__)
-
-DATE_DISPLAY = "yyyy-MM-dd"
-DATETIME_DISPLAY = "yyyy-MM-dd HH:mm:ss"
-EARLIEST = dt.datetime(1900, 1, 1)
 
 
 class _MomentEditor(FieldEditor):
@@ -37,13 +35,9 @@ class _MomentEditor(FieldEditor):
         if not spec.required:
             self.check = QCheckBox(self)
 
-        self.edit = QDateTimeEdit(self) if self.with_time else QDateEdit(self)
-        self.edit.setTimeZone(QTimeZone.utc())
-        self.edit.setDisplayFormat(DATETIME_DISPLAY if self.with_time else DATE_DISPLAY)
-        self.edit.setCalendarPopup(True)
+        self.edit = WallTimeEdit(self.with_time, self)
         self.edit.setReadOnly(spec.read_only)
-        self.edit.setMinimumDateTime(_to_qt(EARLIEST))
-        self.edit.setDateTime(_to_qt(self._start()))
+        self.edit.set_moment(self._start())
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -52,15 +46,15 @@ class _MomentEditor(FieldEditor):
             self.check.toggled.connect(self._on_check_toggled)
             self._on_check_toggled(False)
         layout.addWidget(self.edit, 1)
-        self.edit.dateTimeChanged.connect(self._on_edit_changed)
+        self.edit.moment_changed.connect(self._on_edit_moment_changed)
 
-    def moment(self) -> dt.datetime:
-        """The wall time shown, whether or not the field is ticked."""
-        return _from_qt(self.edit.dateTime())
+    def moment(self) -> dt.datetime | None:
+        """The wall time typed, whether or not the field is ticked."""
+        return self.edit.moment()
 
     def set_moment(self, moment: dt.datetime) -> None:
         """Show a wall time and tick the field."""
-        self.edit.setDateTime(_to_qt(moment))
+        self.edit.set_moment(moment)
         if self.check is not None:
             self.check.setChecked(True)
 
@@ -68,6 +62,9 @@ class _MomentEditor(FieldEditor):
         if self.check is not None and not self.check.isChecked():
             return EMPTY
         moment = self.moment()
+        if moment is None:
+            # Sent as typed, never guessed; input_problem() keeps Run off.
+            return self.edit.text().strip() or EMPTY
         return wall_time_text(moment) if self.with_time else date_text(moment.date())
 
     def set_value(self, value: Any) -> None:
@@ -76,14 +73,29 @@ class _MomentEditor(FieldEditor):
                 self.check.setChecked(False)
             return
 
-        moment = parse_wall_time(value) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            self._reject(value, "not text")
+            return
+        moment = parse_wall_time(value)
         if moment is None:
-            self._reject(value, "not a date")
+            # Shown as it is, with its problem under it, rather than dropped.
+            self.edit.setText(value)
+            if self.check is not None:
+                self.check.setChecked(True)
             return
         if moment.tzinfo is not None:
             # Engines take wall times; the offset is dropped, the time kept.
             log.debug("%s: dropping the offset of %s", self.spec.path, value)
         self.set_moment(moment.replace(tzinfo=None))
+
+    def input_problem(self) -> str:
+        if self.check is not None and not self.check.isChecked():
+            return ""
+        if self.moment() is not None:
+            return ""
+        if self.with_time:
+            return f"is not a date and time: type it like {DATETIME_EXAMPLE}"
+        return f"is not a date: type it like {DATE_EXAMPLE}"
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.check, self.edit] if self.check is not None else [self.edit]
@@ -108,7 +120,7 @@ class _MomentEditor(FieldEditor):
         self.edit.setEnabled(checked)
         self.changed.emit()
 
-    def _on_edit_changed(self, _moment: QDateTime) -> None:
+    def _on_edit_moment_changed(self) -> None:
         self.changed.emit()
 
 
@@ -122,18 +134,3 @@ class DateTimeEditor(_MomentEditor):
     """A wall time, sent as YYYY-MM-DDThh:mm:ss with no offset."""
 
     with_time = True
-
-
-def _to_qt(moment: dt.datetime) -> QDateTime:
-    return QDateTime(
-        QDate(moment.year, moment.month, moment.day),
-        QTime(moment.hour, moment.minute, moment.second),
-        QTimeZone.utc(),
-    )
-
-
-def _from_qt(value: QDateTime) -> dt.datetime:
-    day, time = value.date(), value.time()
-    return dt.datetime(
-        day.year(), day.month(), day.day(), time.hour(), time.minute(), time.second()
-    )

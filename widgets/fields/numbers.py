@@ -11,9 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QFocusEvent, QValidator
-from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.forms import FieldSpec
 from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
@@ -25,8 +31,14 @@ INT_HIGH = 2**31 - 1
 INT_LOW = -(2**31) + 1
 # Wide enough for any report parameter, narrow enough for a sensible width.
 NUMBER_LIMIT = 1e12
-MIN_DECIMALS = 6
+# Decimals of a number whose schema gives no step: enough for a distance in
+# metres as km or a volume in centilitres, few enough to read at a glance.
+DEFAULT_DECIMALS = 3
 MAX_DECIMALS = 10
+# Narrowest a spin box gets: Qt would make it as wide as its largest value
+# (13 digits here), wider than a small window's form.
+MIN_SPIN_WIDTH = 110
+TEXT_INDENT = 5
 
 
 @dataclass(frozen=True)
@@ -67,9 +79,15 @@ def integer_bounds(spec: FieldSpec) -> Bounds:
 
 
 def number_bounds(spec: FieldSpec) -> Bounds:
+    """Bounds of a number; its decimals and step come from multipleOf if given.
+
+    Without multipleOf any decimal number is allowed: DEFAULT_DECIMALS, or
+    more when the schema's own numbers have more.
+    """
     written = [spec.minimum, spec.maximum, spec.exclusive_minimum]
     written += [spec.exclusive_maximum, spec.multiple_of, _numeric(spec.default)]
-    decimals = max([MIN_DECIMALS, *(_decimals(x) for x in written if x is not None)])
+    least = 0 if spec.multiple_of else DEFAULT_DECIMALS
+    decimals = max([least, *(_decimals(x) for x in written if x is not None)])
     decimals = min(decimals, MAX_DECIMALS)
     tick = 10.0**-decimals
 
@@ -123,6 +141,9 @@ class IntegerSpinBox(QSpinBox):
         super().focusInEvent(event)
         _select_placeholder(self)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return _narrow(super().minimumSizeHint())
+
 
 class NumberSpinBox(QDoubleSpinBox):
     """A QDoubleSpinBox whose lowest value reads "Not set", without 0 padding."""
@@ -145,13 +166,23 @@ class NumberSpinBox(QDoubleSpinBox):
     def validate(self, text: str, pos: int) -> Any:
         if not text.strip():
             return QValidator.State.Acceptable, text, pos
-        state, text, pos = super().validate(text, pos)
+        state, text, pos = super().validate(self._with_decimal_point(text), pos)
         return _below_low(self, state, text, super().valueFromText), text, pos
 
     def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt override)
         if not text.strip() or text == self.specialValueText():
             return self.minimum()
-        return super().valueFromText(text)
+        return super().valueFromText(self._with_decimal_point(text))
+
+    def _with_decimal_point(self, text: str) -> str:
+        """text with "," or "." read as this locale's decimal point.
+
+        People type either; read as a group separator instead, 2,5 would
+        silently become 25. The box never shows group separators.
+        """
+        point = self.locale().decimalPoint()
+        other = "," if point == "." else "."
+        return text.replace(other, point)
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt override)
         text = super().textFromValue(value)
@@ -167,6 +198,9 @@ class NumberSpinBox(QDoubleSpinBox):
         super().focusInEvent(event)
         _select_placeholder(self)
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return _narrow(super().minimumSizeHint())
+
 
 SpinBox = IntegerSpinBox | NumberSpinBox
 
@@ -180,6 +214,13 @@ class _SpinEditor(FieldEditor):
         super().__init__(spec, env, parent)
         self.spin = self._make_spin()
         self.spin.setReadOnly(spec.read_only)
+        # Its minimum is MIN_SPIN_WIDTH, not the width of its largest value.
+        self.spin.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        line = self.spin.lineEdit()
+        if line is not None:
+            # Qt lays the spin box's line over its left padding; keep the
+            # text off the border, as in the other fields.
+            line.setTextMargins(TEXT_INDENT, 0, 0, 0)
         # A change per keystroke, so values_changed follows the typing.
         self.spin.setKeyboardTracking(True)
 
@@ -276,10 +317,15 @@ def _below_low(
     return state
 
 
+def _narrow(size: QSize) -> QSize:
+    return QSize(min(size.width(), MIN_SPIN_WIDTH), size.height())
+
+
 def _select_placeholder(spin: SpinBox) -> None:
     # A click puts the cursor inside "Not set"; select it so typing replaces it.
     if spin.is_empty():
-        QTimer.singleShot(0, spin.selectAll)
+        # With spin as context: no call if the box is gone by then.
+        QTimer.singleShot(0, spin, spin.selectAll)
 
 
 def _start(spec: FieldSpec, low: float, high: float) -> float:

@@ -17,6 +17,7 @@ from app.forms import (
     period_range,
     today_in,
 )
+from widgets.fields.choices import narrow_combo
 from widgets.fields.dates import DateTimeEditor
 
 
@@ -38,6 +39,7 @@ class PeriodLink(QObject):
         self._applying = False
 
         self.combo = QComboBox(parent)
+        narrow_combo(self.combo)
         for key, label in PERIODS:
             self.combo.addItem(label, key)
         self.combo.setAccessibleName("Report period")

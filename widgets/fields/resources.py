@@ -24,6 +24,7 @@ class ResourcesEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picker)
         self.picker.selection_changed.connect(self._on_picker_selection_changed)
+        self.picker.retry_requested.connect(self._on_picker_retry_requested)
 
     def value(self) -> Any:
         return self.picker.selected_ids() or EMPTY
@@ -38,12 +39,14 @@ class ResourcesEditor(FieldEditor):
 
     def focus_widgets(self) -> list[QWidget]:
         picker = self.picker
-        return [picker.filter, picker.view, picker.clear_button]
+        # Retry is reached only while it shows (after a failed load).
+        return [picker.filter, picker.retry_button, picker.view, picker.clear_button]
 
     def describe(self, name: str, description: str) -> None:
         super().describe(name, description)
         self.picker.filter.setAccessibleName(f"Search {name}")
         self.picker.clear_button.setAccessibleName(f"Clear {name}")
+        self.picker.retry_button.setAccessibleName(f"Load {name} again")
 
     def resources_needed(self) -> set[str]:
         return {self.resource}
@@ -52,8 +55,19 @@ class ResourcesEditor(FieldEditor):
         if resource == self.resource:
             self.picker.set_items(items)
 
+    def set_resource_failed(self, resource: str, message: str) -> None:
+        if resource == self.resource:
+            self.picker.show_failure(message)
+
+    def set_resource_loading(self, resource: str) -> None:
+        if resource == self.resource:
+            self.picker.show_loading()
+
     def _on_picker_selection_changed(self) -> None:
         self.changed.emit()
+
+    def _on_picker_retry_requested(self) -> None:
+        self.reload_requested.emit(self.resource)
 
 
 def _is_id(value: Any) -> bool:

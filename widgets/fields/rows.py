@@ -14,8 +14,11 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from app.forms import JSON, FieldSpec, describe_subpath
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, error_label, hint_label
+from widgets.fields.wheel import guard_wheel
 
 REQUIRED_MARK = " *"
+# Longer titles wrap onto a second line instead of widening the form.
+LABEL_MAX_WIDTH = 190
 
 
 @dataclass
@@ -58,6 +61,8 @@ class FieldRows(QWidget):
         self.layout_.setFieldGrowthPolicy(
             QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow
         )
+        # In a narrow window a field goes under its label, not off the side.
+        self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.layout_.setHorizontalSpacing(12)
         self.layout_.setVerticalSpacing(10)
         self.rows = [self._add_row(spec) for spec in specs]
@@ -67,6 +72,9 @@ class FieldRows(QWidget):
         editor = editor_class(spec, self.env)
         name = spec.title + (" (required)" if spec.required else "")
         editor.describe(name, spec.description)
+        if not editor.spans_row:
+            # A group's own rows guard the editors inside it.
+            guard_wheel(editor)
 
         cell = QWidget(self)
         # Spare height goes below the last row, not between the fields.
@@ -86,6 +94,9 @@ class FieldRows(QWidget):
             self.layout_.addRow(cell)
         else:
             label = QLabel(_label_text(spec), self)
+            if label.sizeHint().width() > LABEL_MAX_WIDTH:
+                label.setWordWrap(True)
+                label.setMaximumWidth(LABEL_MAX_WIDTH)
             label.setBuddy(editor.focus_widgets()[0])
             tip = [spec.description] if spec.description else []
             label.setToolTip("\n".join([*tip, "Required"] if spec.required else tip))
@@ -102,6 +113,7 @@ class FieldRows(QWidget):
         index = self.rows.index(row)
         position = index + sum(len(r.before) for r in self.rows[: index + 1])
         self.layout_.insertRow(position, label, widget)
+        guard_wheel(widget)
         row.before.append(widget)
 
     def row(self, path: str) -> FieldRow | None:
@@ -131,7 +143,9 @@ class FieldRows(QWidget):
             for placed in mine:
                 del left[placed]
 
-            own = mine.pop(path, "")
+            # What cannot be read at all says more than a schema rule on it.
+            own = row.editor.input_problem() or mine.pop(path, "")
+            mine.pop(path, None)
             inner = row.editor.child_errors(mine)
             lines = [own] if own else []
             lines += [
