@@ -32,10 +32,14 @@ def exit_when_parent_dies() -> None:
 
 
 def _watch_stdin() -> None:
+    # os.read on the descriptor, not sys.stdin.buffer: a daemon thread blocked
+    # in a buffered read holds the buffer's lock, and an interpreter shutting
+    # down while it does aborts with "Fatal Python error: _enter_buffered_busy".
     try:
-        while sys.stdin.buffer.read(4096):
+        descriptor = sys.stdin.fileno()
+        while os.read(descriptor, 4096):
             pass
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         pass
 
     log.info("the parent process is gone; exiting")

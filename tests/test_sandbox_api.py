@@ -5,6 +5,7 @@ exactly as the app starts it.
 """
 
 import re
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from app.children import LocalServer, app_command
+from app.sandbox.store import Store
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{56}$")
 
@@ -319,3 +321,119 @@ def test_geofences_keep_id_and_name_under_properties(authed: httpx.Client) -> No
     assert all(f["type"] == "Feature" for f in every["data"])
     assert [f["properties"]["id"] for f in found["data"]] == [302]
     assert [f["properties"]["name"] for f in by_id["data"]] == ["Airport Freight Yard"]
+
+
+# ---- bad input is a 400 naming the parameter --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [
+        ('{"username": "demo", "password": "demo", "app": {"x": NaN}}', "app/x"),
+        ('{"username": "demo", "password": "demo", "expires": Infinity}', "expires"),
+        ('{"username": "demo", "password": "demo", "expires": true}', "expires"),
+        ('{"username": "demo", "password": "demo", "app": ' + "[" * 5000, "nests"),
+    ],
+    ids=["nan", "infinity", "true", "deep"],
+)
+def test_a_login_body_json_cannot_carry_is_a_400(
+    client: httpx.Client, body: str, word: str
+) -> None:
+    answer = client.post(
+        "/api/login", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    assert answer.status_code == 400
+    assert word in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("search.groups", "[" * 5_000),
+        ("search.groups", "[" * 70 + "1" + "]" * 70),
+        ("search.groups", "[NaN]"),
+        ("search.name", "[1e999]"),
+        ("search.groups", "[1,"),
+    ],
+)
+def test_a_bad_search_is_a_400_naming_it(
+    authed: httpx.Client, name: str, value: str
+) -> None:
+    answer = authed.get("/api/vehicles", params={name: value})
+
+    assert answer.status_code == 400
+    assert answer.json()["message"].startswith(name)
+
+
+def test_a_body_over_a_megabyte_is_a_413(authed: httpx.Client) -> None:
+    answer = authed.post("/api/tasks", json={"name": "x" * 1_100_000})
+
+    assert answer.status_code == 413
+    assert "larger than" in answer.json()["message"]
+
+
+# ---- the database file ---------------------------------------------------------
+
+
+def test_a_second_sandbox_on_the_same_database_refuses_to_start(
+    sandbox: LocalServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    db = Path(sandbox.command[sandbox.command.index("--db") + 1])
+
+    done = subprocess.run(
+        app_command("sandbox", "--port", "0", "--db", str(db)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"error: the database {db} is in use by another sandbox; stop that one "
+        f"or choose another file with --db (pid {sandbox.pid})"
+    )
+    assert "Traceback" not in done.stderr
+    assert sandbox.returncode is None  # the first one goes on
+
+
+def damage_one_page(db: Path) -> None:
+    """Overwrite the second page of an SQLite file with junk."""
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    data[page : 2 * page] = b"\xa5" * page
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_one_plain_line_and_exit_2(tmp_path: Path) -> None:
+    db = tmp_path / "sandbox.sqlite3"
+    store = Store(db)  # the sandbox's own file, written and closed cleanly
+    store.setting("made_by", "test")
+    store.close()
+    damage_one_page(db)
+
+    # As the app starts it: with the pipe it watches on standard input.
+    process = subprocess.Popen(
+        app_command("sandbox", "--port", "0", "--db", str(db), "--watch-stdin"),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert process.stdout is not None
+        output = process.stdout.read()  # stdin stays open: the app is alive
+        assert process.wait(timeout=60) == 2
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+    lines = output.decode().strip().splitlines()
+    assert lines[-1].startswith(f"error: the database file {db} is damaged (")
+    assert lines[-1].endswith("); move it away or choose another with --db")
+    assert "Traceback" not in output.decode()
+    assert "Fatal Python error" not in output.decode()

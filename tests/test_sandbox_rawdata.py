@@ -447,3 +447,30 @@ def test_silent_vehicles(api: httpx.Client) -> None:
     assert {e["vid"] for e in week} == {8}  # 19 and 20 never report
     assert before  # 8 reported until a few days ago...
     assert recent == []  # ...and nothing since
+
+
+DAY = {"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00"}
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"from": "0001-01-01", "to": "0001-01-02", "tz": "Asia/Tokyo"}, "to"),
+        ({"from": "0001-01-01", "to": "2026-11-02", "tz": "UTC"}, "from"),
+        ({"from": "2026-11-02", "to": "9999-12-31T23:59:59",
+          "tz": "Pacific/Kiritimati"}, "to"),
+        ({**DAY, "fields": "[" * 5_000}, "fields"),
+        ({**DAY, "fields": "[[[1]]]"}, "fields"),
+        ({**DAY, "fields": '["kph", NaN]'}, "fields"),
+        ({"duration": "P" + "9" * 400 + "Y"}, "from"),
+    ],
+    ids=["year-1-tokyo", "year-1-utc", "year-9999-kiritimati", "deep-fields",
+         "nested-fields", "nan-fields", "endless-duration"],
+)  # fmt: skip
+def test_impossible_times_and_fields_are_a_400_naming_them(
+    api: httpx.Client, params: dict[str, str], name: str
+) -> None:
+    response = api.get("/api/rawdata", params={"vehicles": "1", **params})
+
+    assert response.status_code == 400, response.text
+    assert response.json()["message"].startswith(name)

@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 
 from app.engine.server import create_app
+from app.engine.sites import SitePolicy
 from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
 from app.serve import serve
@@ -22,13 +23,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="where report files are kept (default: the app's data folder)",
     )
+    parser.add_argument(
+        "--allow-site",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also work for the gateway at URL, which is not on this computer "
+        "(repeatable; gateways on loopback are always allowed)",
+    )
     add_watch_argument(parser)
 
 
 def main(args: argparse.Namespace) -> int:
     files = args.files or data_dir() / "engine-files"
+    sites = SitePolicy(args.allow_site)
     if args.watch_stdin:
         exit_when_parent_dies()
 
-    serve(lambda url: create_app(files), name="engine", port=args.port)
+    serve(lambda url: create_app(files, sites=sites), name="engine", port=args.port)
     return 0

@@ -1,26 +1,33 @@
-"""Report files: written into a job's folder, and found again safely.
+"""Job folders: written for a job, found again safely, removed when expired.
 
 A job's files live in `<root>/<site_id>/<job_id>/`. No path is ever built
 from unchecked text: ids must be digits, file names must match a strict
 pattern (a lowercase report name and one of our extensions, so no dots,
-slashes, backslashes or hidden files), and the resolved path must still be
-inside the job's folder. Files are written under a hidden temporary name
-and renamed, so a half-written file is never served.
+slashes, backslashes or hidden files). Links are never followed: a file
+is served only when its real path lies in a real folder inside the real
+root, and what the engine deletes is a real folder inside it. Files are
+written under a hidden temporary name and renamed, so a half-written file
+is never served.
+
+Each folder keeps a hidden record (`.job.json`) of the gateway it was
+made for (its site URL) and of when its job expires (`job_created_at +
+job_expires`). Two gateways can send the same site and job ids: a job from
+another site URL replaces the folder rather than mixing with it, and
+`sweep` removes the folders of expired jobs.
 """
 
-import csv
+import contextlib
 import json
 import logging
+import math
 import os
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import shutil
+from collections.abc import Container, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from app.engine.writers import WRITERS, ReportTable
 
 log = logging.getLogger(__name__)
 
@@ -29,20 +36,35 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+RECORD_NAME = ".job.json"
+DEFAULT_LIFETIME = 86_400.0  # seconds, when a job gives no usable job_expires
+UNRECORDED_KEEP = 7 * 86_400.0  # folders from before records: kept a week
 _ID = re.compile(r"[0-9]{1,18}")
 _FILE_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}\.(json|csv|xlsx)")
-_SHEET_TITLE_LIMIT = 31
 
 
-@dataclass
-class ReportTable:
-    """The rows of one report and what is said about them in the files."""
+@dataclass(frozen=True)
+class FolderRecord:
+    """Whose job a folder holds, and until when it is kept."""
 
-    script: str
-    title: str
-    columns: Sequence[str]
-    rows: list[dict[str, Any]]
-    about: dict[str, Any] = field(default_factory=dict)
+    site: str  # the gateway's API root, e.g. http://127.0.0.1:8765/api
+    created_at: float
+    expires: float
+
+    @property
+    def expires_at(self) -> float:
+        return self.created_at + self.expires
+
+    @classmethod
+    def of_job(
+        cls, site: str, created_at: float | None, expires: float | None, now: float
+    ) -> "FolderRecord":
+        """The record of a job, with its start and lifetime made usable."""
+        if created_at is None or not math.isfinite(created_at):
+            created_at = now
+        if expires is None or not math.isfinite(expires) or expires <= 0:
+            expires = DEFAULT_LIFETIME
+        return cls(site, created_at, expires)
 
 
 def is_id(text: str) -> bool:
@@ -61,36 +83,79 @@ def find_file(root: Path, site_id: str, job_id: str, name: str) -> Path | None:
     if not (is_id(site_id) and is_id(job_id) and _FILE_NAME.fullmatch(name)):
         return None
 
-    folder = job_folder(root, site_id, job_id).resolve()
-    path = (folder / name).resolve()
-    # resolve() follows links: a link out of the folder fails this check.
-    if path.parent != folder or not path.is_file():
+    real_root = root.resolve()
+    folder = real_root / site_id / job_id
+    path = folder / name
+    # A link anywhere below the root could lead out of it: none is followed.
+    if any(p.is_symlink() for p in (folder.parent, folder, path)):
         return None
-    return path
+    resolved = path.resolve()
+    if resolved.parent != folder or not resolved.is_file():
+        return None
+    return resolved
 
 
 def content_type(name: str) -> str:
     return CONTENT_TYPES[name.rsplit(".", 1)[-1]]
 
 
+def claim_folder(root: Path, site_id: str, job_id: str, record: FolderRecord) -> Path:
+    """The job's folder, ready for this run of the job, with its record.
+
+    A folder made for another site URL (or for an unknown one) is removed
+    first, so that nothing of another gateway's job is served as this one's.
+    A link where a folder should be is removed (never followed). Raises
+    OSError when the folder cannot be made.
+    """
+    real_root = root.resolve()
+    site = _real_folder(job_folder(real_root, site_id, job_id).parent)
+    folder = site / job_id
+    if folder.is_symlink():
+        log.warning("removing the link %s: job folders are never links", folder)
+        folder.unlink()
+    elif folder.is_dir():
+        previous = read_record(folder)
+        if previous is None or previous.site != record.site:
+            log.info("job folder %s was another site's job; replacing it", folder)
+            _remove_folder(real_root, folder)
+
+    folder.mkdir(exist_ok=True)
+    _write_record(folder, record)
+    return folder
+
+
+def read_record(folder: Path) -> FolderRecord | None:
+    """The folder's record, or None when it has none or it cannot be read."""
+    path = folder / RECORD_NAME
+    if path.is_symlink():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return FolderRecord(
+            site=str(data["site"]),
+            created_at=float(data["created_at"]),
+            expires=float(data["expires"]),
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
 def write_files(folder: Path, table: ReportTable, formats: Sequence[str]) -> list[str]:
     """Write the table in each format asked for; return the file names."""
-    # TODO(engine): job folders are never removed (job_expires is read but
-    # unused), so the files folder grows until the user empties it.
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.is_symlink() or not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a job folder")
     # A job run again replaces its files: nothing of the last run stays.
     for old in folder.iterdir():
-        if old.is_file() and _FILE_NAME.fullmatch(old.name):
+        if _FILE_NAME.fullmatch(old.name) and (old.is_symlink() or old.is_file()):
             old.unlink()
 
-    writers = {"json": _write_json, "csv": _write_csv, "xlsx": _write_xlsx}
     names = []
     for extension in ("json", "csv", "xlsx"):
         if extension not in formats:
             continue
         name = f"{table.script}.{extension}"
         temporary = folder / f".{name}.part"
-        writers[extension](temporary, table)
+        WRITERS[extension](temporary, table)
         os.replace(temporary, folder / name)
         names.append(name)
 
@@ -98,45 +163,73 @@ def write_files(folder: Path, table: ReportTable, formats: Sequence[str]) -> lis
     return names
 
 
-def _write_json(path: Path, table: ReportTable) -> None:
-    document = {
-        "script": table.script,
-        "title": table.title,
-        **table.about,
-        "columns": list(table.columns),
-        "rows": [{c: row.get(c) for c in table.columns} for row in table.rows],
-    }
-    path.write_text(json.dumps(document, indent=1, ensure_ascii=False), "utf-8")
+def sweep(root: Path, now: float, running: Container[object] = ()) -> int:
+    """Remove the folders of expired jobs (not running ones); return how many.
+
+    A folder with no record is kept UNRECORDED_KEEP after its last change.
+    Links and anything that is not a job folder are left alone.
+    """
+    real_root = root.resolve()
+    removed = 0
+    for site in _subfolders(real_root):
+        for folder in _subfolders(site):
+            if (site.name, folder.name) in running:
+                continue
+            record = read_record(folder)
+            try:
+                if record is not None:
+                    expires_at = record.expires_at
+                else:
+                    expires_at = folder.stat().st_mtime + UNRECORDED_KEEP
+                if expires_at <= now:
+                    _remove_folder(real_root, folder)
+                    removed += 1
+            except OSError as exc:
+                log.warning(
+                    "could not remove the expired job folder %s: %s", folder, exc
+                )
+
+        # An emptied site folder goes too; one still in use stays.
+        with contextlib.suppress(OSError):
+            site.rmdir()
+
+    if removed:
+        log.info("removed %d expired job folders from %s", removed, real_root)
+    return removed
 
 
-def _write_csv(path: Path, table: ReportTable) -> None:
-    with path.open("w", encoding="utf-8", newline="") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(table.columns)
-        for row in table.rows:
-            writer.writerow([_csv_value(row.get(c)) for c in table.columns])
+def _subfolders(folder: Path) -> list[Path]:
+    """The real (not linked) sub-folders of folder whose names are ids."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        entry
+        for entry in entries
+        if is_id(entry.name) and not entry.is_symlink() and entry.is_dir()
+    ]
 
 
-def _write_xlsx(path: Path, table: ReportTable) -> None:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(table.title[:_SHEET_TITLE_LIMIT])
-    bold = Font(bold=True)
-
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-
-    for row in table.rows:
-        sheet.append([row.get(c) for c in table.columns])
-    book.save(path)
+def _real_folder(path: Path) -> Path:
+    """path as a real folder: made if missing, a link in its place removed."""
+    if path.is_symlink():
+        log.warning("removing the link %s: site folders are never links", path)
+        path.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+def _remove_folder(real_root: Path, folder: Path) -> None:
+    """Delete a job folder, only if it really is one inside the root."""
+    if folder.is_symlink() or folder.resolve().parent.parent != real_root:
+        raise OSError(f"{folder} is not a job folder inside {real_root}")
+    # rmtree removes links it meets inside, never what they point to.
+    shutil.rmtree(folder)
+
+
+def _write_record(folder: Path, record: FolderRecord) -> None:
+    path = folder / RECORD_NAME
+    temporary = folder / f"{RECORD_NAME}.part"
+    temporary.write_text(json.dumps(asdict(record)), "utf-8")
+    os.replace(temporary, path)

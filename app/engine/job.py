@@ -18,11 +18,12 @@ from typing import Any
 import httpx
 
 from app.engine.catalog import Catalog
-from app.engine.files import ReportTable, is_id, job_folder, write_files
-from app.engine.gateway import JobGateway
+from app.engine.files import FolderRecord, claim_folder, is_id, write_files
+from app.engine.gateway import JobGateway, api_base
 from app.engine.params import ReportSettings, read_settings
 from app.engine.reports.timeline import Row
 from app.engine.vehicles import resolve_vehicles
+from app.engine.writers import ReportTable
 from app.errors import PegasusError, UsageError
 from app.jsonvalues import lenient_number
 
@@ -164,6 +165,7 @@ async def _work(
     progress: Progress,
     files_root: Path,
 ) -> dict[str, Any]:
+    folder = _claim_folder(request, files_root)
     entry = catalog.get(request.script)
     if entry is None:
         raise UsageError(f"this engine has no script named {request.script!r}")
@@ -188,8 +190,8 @@ async def _work(
         columns=entry.report.columns,
         rows=rows,
         about=_about(settings),
+        time_columns=entry.report.time_columns,
     )
-    folder = job_folder(files_root, request.site_id, request.job_id)
     try:
         files = await asyncio.to_thread(write_files, folder, table, settings.formats)
     except OSError as exc:
@@ -201,6 +203,20 @@ async def _work(
         "files": files,
         "summary": entry.report.summary(rows, len(vehicles), settings),
     }
+
+
+def _claim_folder(request: JobRequest, files_root: Path) -> Path:
+    """The job's folder, recorded as this gateway's until the job expires."""
+    record = FolderRecord.of_job(
+        api_base(request.site_url), request.created_at, request.expires, time.time()
+    )
+    try:
+        return claim_folder(files_root, request.site_id, request.job_id, record)
+    except OSError as exc:
+        raise PegasusError(
+            f"the engine could not prepare its files folder in {files_root}: "
+            f"{exc.strerror or exc}"
+        ) from exc
 
 
 async def _fetch_events(

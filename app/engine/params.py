@@ -19,6 +19,7 @@ from app.validation import field_errors, summary
 log = logging.getLogger(__name__)
 
 DEFAULT_TZ = "UTC"
+LARGEST_ID = 2**63 - 1  # what a gateway's database can hold
 DEFAULT_FORMATS = ("json", "csv")
 
 
@@ -51,9 +52,10 @@ def read_settings(
 
     values = {**_defaults(script.schema), **parameters}
     clock = _clock(parameters.get("tz"), config_tz)
+    now = now or dt.datetime.now(dt.UTC)
     period = None
     if "from" in values and "to" in values:
-        period = clock.period(values["from"], values["to"])
+        period = _period(clock, values["from"], values["to"], now)
 
     return ReportSettings(
         clock=clock,
@@ -61,14 +63,68 @@ def read_settings(
         # TODO(engine): prefs.language is accepted but files are always in
         # English, so a Spanish-speaking user gets English column names.
         units=Units.from_prefs(values.get("prefs")),
-        vehicle_ids=tuple(_ids(values.get("vehicles"))),
-        group_ids=tuple(_ids(values.get("groups"))),
+        vehicle_ids=read_ids("vehicles", values.get("vehicles")),
+        group_ids=read_ids("groups", values.get("groups")),
         formats=tuple(values.get("formats") or DEFAULT_FORMATS),
         min_idle=int(values.get("min_idle", 5)),
         min_distance=float(values.get("min_distance", 0.0)),
-        stale_after=parse_duration(str(values.get("stale_after", "P1D"))),
-        now=now or dt.datetime.now(dt.UTC),
+        stale_after=_stale_after(values.get("stale_after", "P1D")),
+        now=now,
     )
+
+
+def read_ids(name: str, value: Any) -> tuple[int, ...]:
+    """The ids of a list parameter; UsageError naming it for a bad one.
+
+    JSON Schema counts 2.0 as an integer, so a whole float is an id too.
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise UsageError(f"parameter '{name}' must be a list of ids")
+
+    ids = []
+    for index, item in enumerate(value):
+        whole = int(item) if isinstance(item, float) and item.is_integer() else item
+        if (
+            isinstance(whole, bool)
+            or not isinstance(whole, int)
+            or not -LARGEST_ID <= whole <= LARGEST_ID
+        ):
+            raise UsageError(
+                f"parameter '{name}/{index}' must be a whole number "
+                f"(an id), not {item!r}"
+            )
+        ids.append(whole)
+    return tuple(ids)
+
+
+def _stale_after(value: Any) -> dt.timedelta:
+    try:
+        return parse_duration(str(value))
+    except (ValueError, OverflowError) as exc:
+        raise UsageError(
+            f"parameter 'stale_after' must be a duration such as PT6H or P1D, "
+            f"not {str(value)[:50]!r}"
+        ) from exc
+
+
+def _period(clock: ReportClock, start: Any, end: Any, now: dt.datetime) -> Period:
+    """The report period; UsageError when it cannot be read or holds no time."""
+    try:
+        period = clock.period(start, end, now)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise UsageError(
+            f"the period from {start} to {end} cannot be read in {clock.name}: {exc}"
+        ) from exc
+
+    # Wall times in order can still be out of order as moments: 02:30 on a
+    # spring-forward day does not exist, and offsets may differ.
+    if period.is_empty:
+        raise UsageError(
+            f"the period is empty: from {start} is not before to {end} ({clock.name})"
+        )
+    return period
 
 
 def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
@@ -93,10 +149,5 @@ def _clock(parameter_tz: Any, config_tz: Any) -> ReportClock:
     try:
         return ReportClock(str(name))
     except ValueError as exc:
-        raise UsageError(f"{source} must be a known time zone, not {name!r}") from exc
-
-
-def _ids(value: Any) -> list[int]:
-    if not isinstance(value, list):
-        return []
-    return [int(item) for item in value if isinstance(item, int | str)]
+        shown = str(name)[:100]
+        raise UsageError(f"{source} must be a known time zone, not {shown!r}") from exc

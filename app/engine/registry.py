@@ -29,6 +29,10 @@ class JobRegistry:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._tasks
 
+    def keys(self) -> set[Hashable]:
+        """The keys of the jobs running now."""
+        return set(self._tasks)
+
     def start(self, key: Hashable, work: Coroutine[Any, Any, None]) -> None:
         """Run work as a task under key; the key must not be running."""
         if key in self._tasks:

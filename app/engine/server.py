@@ -4,13 +4,18 @@
 - POST /jobs: answered at once (202); the job runs in a background task;
 - GET /jobs/:site_id/:job_id/:file: a file the job produced, else 404.
 
-The app owns, for its lifetime, the one httpx.AsyncClient that all jobs
-use and the registry of running jobs; both are closed on shutdown.
+A job is taken only as JSON (`Content-Type: application/json`, which a web
+page cannot send to another site without the browser asking first), within
+MAX_JOB_BODY bytes, and only for a gateway the SitePolicy allows; the
+engine calls no other. The app owns, for its lifetime, the one
+httpx.AsyncClient that all jobs use, the registry of running jobs and the
+task that removes expired job folders; all are closed on shutdown.
 """
 
+import asyncio
 import contextlib
-import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,22 +28,27 @@ from starlette.routing import Route
 
 from app import __version__
 from app.engine.catalog import Catalog
-from app.engine.files import content_type, find_file
+from app.engine.files import content_type, find_file, sweep
 from app.engine.job import JobRequest, run_job
 from app.engine.registry import JobRegistry
-from app.errors import UsageError
+from app.engine.sites import SitePolicy
+from app.errors import LocalServerError, UsageError
+from app.jsonbody import BodyError, parse_json, read_body
 
 log = logging.getLogger(__name__)
 
 GATEWAY_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+MAX_JOB_BODY = 1_000_000  # bytes
+SWEEP_EVERY = 3600.0  # seconds between removals of expired job folders
 
 
 class EngineState:
     """What the app holds while it runs."""
 
-    def __init__(self, files_root: Path, catalog: Catalog) -> None:
+    def __init__(self, files_root: Path, catalog: Catalog, sites: SitePolicy) -> None:
         self.files_root = files_root
         self.catalog = catalog
+        self.sites = sites
         self.jobs = JobRegistry()
         self.http: httpx.AsyncClient | None = None
 
@@ -48,19 +58,31 @@ class EngineState:
         return self.http
 
 
-def create_app(files_root: Path, catalog: Catalog | None = None) -> Starlette:
-    """The engine app, keeping its files under files_root."""
-    files_root.mkdir(parents=True, exist_ok=True)
-    state = EngineState(files_root, catalog or Catalog.load())
+def create_app(
+    files_root: Path, catalog: Catalog | None = None, sites: SitePolicy | None = None
+) -> Starlette:
+    """The engine app, keeping its files under files_root.
+
+    It works for gateways on loopback, and for those sites allows.
+    """
+    try:
+        files_root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LocalServerError(
+            f"the engine cannot use {files_root} for its files: {exc.strerror or exc}"
+        ) from exc
+    state = EngineState(files_root, catalog or Catalog.load(), sites or SitePolicy())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(_sweep_forever(state), name="sweep files")
         async with httpx.AsyncClient(timeout=GATEWAY_TIMEOUT) as http:
             state.http = http
             log.info("engine started; files in %s", files_root)
             try:
                 yield
             finally:
+                sweeper.cancel()
                 await state.jobs.close()
                 state.http = None
 
@@ -96,16 +118,32 @@ async def _manifest(request: Request) -> Response:
 
 async def _post_job(request: Request) -> Response:
     state = _state(request)
+    media_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if media_type.lower() != "application/json":
+        log.warning("refused a job sent as %r", media_type[:100])
+        return _message(
+            415, "a job must be sent as JSON (Content-Type: application/json)"
+        )
+
     try:
-        body = json.loads(await request.body())
-        job = JobRequest.parse(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        log.warning("refused a job: the body is not JSON (%s)", exc)
-        return _message(400, "the body is not JSON")
+        job = JobRequest.parse(parse_json(await read_body(request, MAX_JOB_BODY)))
+    except BodyError as exc:
+        log.warning("refused a job: %s", exc)
+        return _message(exc.status, exc.message)
     except UsageError as exc:
         log.warning("refused a malformed job: %s", exc)
         return _message(400, str(exc))
 
+    if not state.sites.allows(job.site_url):
+        log.warning(
+            "refused job %s: its gateway %s is not allowed", job.key, job.site_url
+        )
+        return _message(
+            403,
+            f"this engine works only for gateways on this computer, and "
+            f"{job.site_url} is not one; start the engine with "
+            f"--allow-site {job.site_url} to work for it",
+        )
     if job.key in state.jobs:
         return _message(409, f"job {job.job_id} of site {job.site_id} is running")
 
@@ -130,6 +168,17 @@ async def _get_file(request: Request) -> Response:
     if path is None:
         return _message(404, "no such file")
     return FileResponse(path, media_type=content_type(name), filename=name)
+
+
+async def _sweep_forever(state: EngineState) -> None:
+    """Remove expired job folders now, then every SWEEP_EVERY seconds."""
+    while True:
+        # Run on the event loop, so no job claims a folder while it is swept.
+        try:
+            sweep(state.files_root, time.time(), running=state.jobs.keys())
+        except OSError as exc:
+            log.warning("could not look for expired job folders: %s", exc)
+        await asyncio.sleep(SWEEP_EVERY)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

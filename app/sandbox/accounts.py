@@ -96,8 +96,10 @@ def _session_length(body: dict[str, Any]) -> float | None:
     """`expires` (or `duration`, as one release calls it) in seconds, if given."""
     for key in ("expires", "duration"):
         value = body.get(key)
-        if value in (None, ""):
+        if value is None or value == "":
             continue
+        if isinstance(value, bool):
+            raise ApiError(400, f"{key}: {value!r} is not a number of seconds")
         try:
             seconds = float(value)
         except (TypeError, ValueError) as exc:

@@ -44,7 +44,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--seed", type=int, default=1, help="the seed of the fleet's movements"
     )
     parser.add_argument(
-        "--site-id", type=int, default=1, help="the site id given to engines"
+        "--site-id",
+        type=int,
+        metavar="N",
+        help="the site id given to engines (default: the database's own, "
+        "drawn at random when the database is made)",
     )
     parser.add_argument(
         "--token-ttl",
@@ -52,6 +56,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=3600.0,
         metavar="SECONDS",
         help="how long a session lasts after its last use",
+    )
+    parser.add_argument(
+        "--engine-check-every",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="while jobs are open, how often their engines are asked if alive",
+    )
+    parser.add_argument(
+        "--engine-grace",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long an engine may not answer before its open jobs end in error",
     )
     add_watch_argument(parser)
 
@@ -62,6 +80,13 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         raise UsageError("--token-ttl must be a positive number of seconds")
     if not args.user or not args.password:
         raise UsageError("--user and --password cannot be empty")
+    if args.site_id is not None and not 1 <= args.site_id < 10**18:
+        raise UsageError("--site-id must be a whole number from 1 to 18 digits")
+    for option in ("engine_check_every", "engine_grace"):
+        value = getattr(args, option)
+        if not 0 < value < 86_400:
+            flag = "--" + option.replace("_", "-")
+            raise UsageError(f"{flag} must be a number of seconds above 0")
     for engine in args.engine:
         parts = urlsplit(engine)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -75,6 +100,8 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         seed=args.seed,
         site_id=args.site_id,
         token_ttl=args.token_ttl,
+        engine_check_every=args.engine_check_every,
+        engine_grace=args.engine_grace,
     )
 
 

@@ -28,8 +28,10 @@ class SandboxSettings:
     password: str = "demo"
     engines: tuple[str, ...] = ()
     seed: int = 1
-    site_id: int = 1
+    site_id: int | None = None  # None: the database's own (see gateway.py)
     token_ttl: float = 3600.0
+    engine_check_every: float = 5.0  # seconds, while jobs are open
+    engine_grace: float = 30.0  # seconds an engine may stay silent
 
 
 class Background:
@@ -67,6 +69,7 @@ class Sandbox:
 
     settings: SandboxSettings
     base_url: str  # e.g. http://127.0.0.1:8765, without /api
+    site_id: int  # given to engines, in each job's configuration
     store: Store
     sessions: Sessions
     engines: EngineLink

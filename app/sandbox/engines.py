@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 DISPATCH_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 FILE_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
+CHECK_TIMEOUT = httpx.Timeout(5.0)
 
 
 class EngineError(PegasusError):
@@ -60,6 +61,17 @@ class EngineLink:
                 f"the engine {engine} refused the job: HTTP {response.status_code}"
                 f"{_detail(response)}"
             )
+
+    async def answers(self, engine: str) -> bool:
+        """Whether the engine answers GET /manifest with a success now."""
+        url = engine.rstrip("/") + "/manifest"
+        try:
+            response = await self._client.get(url, timeout=CHECK_TIMEOUT)
+        except httpx.HTTPError as exc:
+            log.debug("GET %s failed: %s", url, _reason(exc))
+            return False
+        log.debug("GET %s -> %s", url, response.status_code)
+        return response.is_success
 
     async def open_file(
         self, engine: str, site_id: int, job_id: int, name: str

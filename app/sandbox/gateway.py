@@ -6,8 +6,10 @@ Collections, the version endpoint and rawdata are here; accounts, jobs and
 tasks have their own modules.
 """
 
+import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, timedelta
@@ -32,10 +34,12 @@ from app.sandbox.sessions import Sessions
 from app.sandbox.store import Store
 from app.sandbox.tasks import TaskRoutes
 from app.sandbox.tracks import FleetTracks
+from app.sandbox.watchdog import EngineWatchdog
 from app.sandbox.web import EXCEPTION_HANDLERS, ApiError
 
 log = logging.getLogger(__name__)
 
+SITE_IDS_FROM, SITE_IDS_COUNT = 1_000_000, 9_000_000  # seven-digit site ids
 Records = Callable[[], list[dict[str, Any]]]
 COLLECTIONS: dict[str, Records] = {
     "vehicles": lambda: [fleet.vehicle_record(v) for v in fleet.VEHICLES.values()],
@@ -56,9 +60,15 @@ def open_sandbox(settings: SandboxSettings, base_url: str) -> Sandbox:
     default = (today - timedelta(days=fleet.STOPPED_DAYS_AGO)).isoformat()
     stopped_on = date.fromisoformat(store.setting("stopped_reporting_on", default))
 
+    # Each database is its own site: two sandboxes sharing an engine must not
+    # share the site id its files are kept under.
+    drawn = str(SITE_IDS_FROM + secrets.randbelow(SITE_IDS_COUNT))
+    site_id = settings.site_id or int(store.setting("site_id", drawn))
+
     return Sandbox(
         settings=settings,
         base_url=base_url.rstrip("/"),
+        site_id=site_id,
         store=store,
         sessions=Sessions(store, settings.token_ttl),
         engines=EngineLink(list(settings.engines)),
@@ -94,7 +104,7 @@ class FleetRoutes:
                 "name": f"{__version__}-sandbox",
                 "tag": f"{__version__}-sandbox",
                 "date": started.strftime("%b %d %H:%M:%S %Y"),
-                "pegasus_id": self.sandbox.settings.site_id,
+                "pegasus_id": self.sandbox.site_id,
                 "live_url": None,
             }
         )
@@ -134,15 +144,28 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
     sandbox = open_sandbox(settings, base_url)
     jobs = JobRoutes(sandbox)
     jobs.fail_undispatched()
+    watchdog = EngineWatchdog(
+        sandbox.store,
+        sandbox.engines,
+        settings.engine_check_every,
+        settings.engine_grace,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info(
-            "sandbox gateway ready at %s (database %s)", base_url, settings.db_path
+            "sandbox gateway ready at %s (database %s, site id %s)",
+            base_url,
+            settings.db_path,
+            sandbox.site_id,
         )
+        watching = asyncio.create_task(watchdog.run(), name="engine watchdog")
         try:
             yield
         finally:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
             await sandbox.background.aclose()
             await sandbox.engines.aclose()
             sandbox.store.close()

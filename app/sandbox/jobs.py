@@ -22,17 +22,34 @@ from app.sandbox.engines import EngineError
 from app.sandbox.fleet import FLEET_TZ
 from app.sandbox.listing import page_of
 from app.sandbox.sessions import Principal
+from app.sandbox.store import Store
 from app.sandbox.web import ApiError, json_object
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME = 86_400  # seconds, when a job gives no `expires`
+MAX_LIFETIME = 30 * 86_400
 
 # TODO(sandbox): expired jobs are never removed and there is no DELETE or
 # cancel; the jobs list of a long-used sandbox only grows.
 UPDATE_STATES = ("running", "done", "error")
 CLOSED_STATES = ("done", "error")
 UPDATE_OBJECTS = ("parameters", "progress", "result")
+
+
+def close_with_error(store: Store, job_id: int, message: str) -> bool:
+    """Close an open job in error with message; False if it was closed."""
+    job = store.job(job_id)
+    if job is None or job["state"] in CLOSED_STATES:
+        return False
+    store.update_job(
+        job_id,
+        state="error",
+        done_at=time.time(),
+        result={**job["result"], "error": message},
+    )
+    log.info("job %s is error: %s", job_id, message)
+    return True
 
 
 def job_view(job: dict[str, Any]) -> dict[str, Any]:
@@ -76,8 +93,10 @@ class JobRoutes:
         """Close jobs the sandbox stopped before handing them to an engine."""
         for job in self.store.undispatched_jobs():
             log.warning("job %s was never sent to its engine; closing it", job["id"])
-            self._close_with_error(
-                job["id"], "the sandbox gateway stopped before sending the job"
+            close_with_error(
+                self.store,
+                job["id"],
+                "the sandbox gateway stopped before sending the job",
             )
 
     async def engines(self, request: Request) -> Response:
@@ -115,14 +134,14 @@ class JobRoutes:
         )
         log.info("job %s created: %s on %s", job_id, script, engine)
 
-        lifetime = expires or DEFAULT_LIFETIME
+        lifetime = expires
         token = self.sandbox.sessions.job_token(
             principal.user_id, job_id, expires_at=now + lifetime
         )
         tz = args.get("tz") if isinstance(args.get("tz"), str) else FLEET_TZ
         order = {
             "configuration": {
-                "site_id": self.sandbox.settings.site_id,
+                "site_id": self.sandbox.site_id,
                 "site_url": self.sandbox.base_url,
                 "user_id": principal.user_id,
                 "api_token": token,
@@ -166,8 +185,12 @@ class JobRoutes:
         expires = body.get("expires", DEFAULT_LIFETIME)
         if isinstance(expires, bool) or not isinstance(expires, int | float):
             raise ApiError(400, "expires: a number of seconds is required")
-        if expires < 0:
-            raise ApiError(400, "expires: the number of seconds cannot be negative")
+        if not 1 <= expires <= MAX_LIFETIME:
+            raise ApiError(
+                400,
+                f"expires: {expires!r} is out of range; give from 1 to "
+                f"{MAX_LIFETIME} seconds (30 days)",
+            )
         args = body.get("args", {})
         if args is None:
             args = {}
@@ -180,21 +203,10 @@ class JobRoutes:
             await self.sandbox.engines.start_job(engine, order)
         except EngineError as exc:
             log.warning("job %s could not be started: %s", job_id, exc)
-            self._close_with_error(job_id, str(exc))
+            close_with_error(self.store, job_id, str(exc))
             return
         self.store.update_job(job_id, dispatched_at=time.time())
         log.info("job %s handed to %s", job_id, engine)
-
-    def _close_with_error(self, job_id: int, message: str) -> None:
-        job = self.store.job(job_id)
-        if job is None or job["state"] in CLOSED_STATES:
-            return
-        self.store.update_job(
-            job_id,
-            state="error",
-            done_at=time.time(),
-            result={**job["result"], "error": message},
-        )
 
     def _visible_job(self, principal: Principal, job_id: int) -> dict[str, Any]:
         job = self.store.job(job_id)
@@ -258,7 +270,7 @@ class JobRoutes:
 
         try:
             upstream = await self.sandbox.engines.open_file(
-                job["engine"], self.sandbox.settings.site_id, job["id"], name
+                job["engine"], self.sandbox.site_id, job["id"], name
             )
         except EngineError as exc:
             log.warning("file %s of job %s: %s", name, job["id"], exc)

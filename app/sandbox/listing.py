@@ -8,14 +8,13 @@ keeps those ids; `select=a,b.c` keeps those keys. GeoJSON features keep
 their id and name under `properties`, and are searched there too.
 """
 
-import json
 import math
 from collections.abc import Iterable
 from typing import Any
 
 from starlette.requests import Request
 
-from app.sandbox.web import ApiError, int_param
+from app.sandbox.web import ApiError, int_param, json_parameter
 
 DEFAULT_SET = 200
 MAX_SET = 1000
@@ -94,10 +93,7 @@ def _match_one(value: Any, wanted: str, name: str) -> bool:
         return False
     wanted = wanted.strip()
     if wanted.startswith("["):
-        try:
-            options = json.loads(wanted)
-        except ValueError as exc:
-            raise ApiError(400, f"{name}: {wanted!r} is not a JSON list") from exc
+        options = json_parameter(name, wanted)
         if not isinstance(options, list):
             raise ApiError(400, f"{name}: {wanted!r} is not a JSON list")
         values = value if isinstance(value, list) else [value]

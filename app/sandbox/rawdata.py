@@ -14,16 +14,20 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.sandbox.fleet import USER_PREFS, VEHICLES, Vehicle, group_vehicle_ids
 from app.sandbox.tracks import CODES, GPS_EVENT, Event, FleetTracks
-from app.sandbox.web import ApiError
+from app.sandbox.web import ApiError, json_parameter
 
 MAX_VEHICLES = 25
 MAX_RANGE_DAYS = 32
+# Times a gateway can answer for, in epoch seconds: a day inside the range
+# datetime can show in any time zone.
+EARLIEST = 86_400.0
+LATEST = datetime(9999, 12, 30, tzinfo=UTC).timestamp()
 KM_PER_MILE = 1.609344
 
 BASIC_FIELDS = (
@@ -205,9 +209,11 @@ def _head_tail(
 def _time_zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        # OSError: a name too long to be a file name is no zone either.
         raise ApiError(
-            400, f"tz: {name!r} is not a known IANA time zone (e.g. America/New_York)"
+            400,
+            f"tz: {name[:100]!r} is not a known IANA time zone (e.g. America/New_York)",
         ) from exc
 
 
@@ -235,8 +241,8 @@ def _time_range(
             f"from: the range spans {days:.1f} days; ask for at most "
             f"{MAX_RANGE_DAYS} days per rawdata request",
         )
-    # Devices have not sent the future yet.
-    return start, min(end, now)
+    # Devices have not sent the future yet, nor anything before 1970.
+    return max(start, 0.0), min(end, now)
 
 
 def _instant(params: Mapping[str, str], name: str, tz: ZoneInfo) -> float:
@@ -246,11 +252,24 @@ def _instant(params: Mapping[str, str], name: str, tz: ZoneInfo) -> float:
     except ValueError as exc:
         raise ApiError(
             400,
-            f"{name}: {text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDThh:mm:ss",
+            f"{name}: {text[:100]!r} is not a date; use YYYY-MM-DD or "
+            "YYYY-MM-DDThh:mm:ss",
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    return moment.timestamp()
+
+    try:
+        seconds = moment.timestamp()
+    except (ValueError, OverflowError, OSError) as exc:
+        # Year 1 in Tokyo is before year 1 in UTC: no such moment.
+        raise ApiError(400, f"{name}: {text!r} is out of range in {tz.key}") from exc
+    if not EARLIEST <= seconds <= LATEST:
+        raise ApiError(
+            400,
+            f"{name}: {text!r} is out of range; give a time from "
+            "1970-01-02 to 9999-12-30",
+        )
+    return seconds
 
 
 def _duration_seconds(text: str) -> float:
@@ -288,12 +307,12 @@ def _fields(text: str | None) -> list[str]:
     if not text:
         return list(DEFAULT_FIELDS)
     if text.lstrip().startswith("["):
-        try:
-            names = [str(name) for name in json.loads(text)]
-        except (ValueError, TypeError) as exc:
-            raise ApiError(
-                400, f"fields: {text!r} is not a JSON list of names"
-            ) from exc
+        listed = json_parameter("fields", text)
+        if not isinstance(listed, list) or not all(
+            isinstance(name, str) for name in listed
+        ):
+            raise ApiError(400, f"fields: {text[:100]!r} is not a JSON list of names")
+        names = listed
     else:
         names = [name.strip() for name in text.split(",") if name.strip()]
 

@@ -2,8 +2,9 @@
 
 A user token lives `ttl` seconds after its last use, as on a gateway. A job
 token is made for one job when it is dispatched: its engine may read with
-it, and update that job only; it expires with the job. Tokens are 56
-lowercase hex characters, and only their SHA-256 is stored.
+it, and update that job only, and only while the job is open (created or
+running); it stops working when the job is done or in error, or expires.
+Tokens are 56 lowercase hex characters, and only their SHA-256 is stored.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from app.sandbox.store import Store
+from app.sandbox.store import OPEN_STATES, Store
 from app.sandbox.web import ApiError
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,14 @@ class Sessions:
             self.store.delete_session(hashed)
             raise ApiError(401, "the session has expired; sign in again")
 
+        if row["job_id"] is not None:
+            state = self.store.job_state(row["job_id"])
+            if state not in OPEN_STATES:
+                raise ApiError(
+                    401,
+                    f"job {row['job_id']} is {state or 'gone'}; "
+                    "its token works only while the job is open",
+                )
         if row["ttl"] is not None:
             self.store.extend_session(hashed, now + row["ttl"])
         principal = Principal(user_id=row["user_id"], job_id=row["job_id"])

@@ -4,6 +4,10 @@ One connection in WAL mode, used from the event loop's thread only (each
 call is a few microseconds of local I/O). Tokens are never stored: only
 their SHA-256, so the file leaks no usable credential. JSON columns hold
 the free-form parts of jobs and tasks.
+
+One sandbox at a time uses a file: it holds an exclusive lock on
+`<file>.lock` (see filelock.py) while it runs. A file that SQLite finds
+damaged is refused at once with a plain sentence, not a traceback.
 """
 
 import json
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import LocalServerError
+from app.sandbox.filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 """
 JSON_JOB_COLUMNS = ("progress", "result", "params")
+OPEN_STATES = ("created", "running")
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
 
 
 class Store:
@@ -63,22 +70,27 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(
-                path, isolation_level=None, check_same_thread=False
-            )
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
+        except OSError as exc:
             raise LocalServerError(
-                f"the sandbox database {path} cannot be opened: {exc}"
+                f"the folder of the database {path} cannot be made: "
+                f"{exc.strerror or exc}"
             ) from exc
+        self._file_lock = FileLock(path.with_name(path.name + ".lock"))
+        self._file_lock.acquire(
+            f"the database {path} is in use by another sandbox; stop that one "
+            "or choose another file with --db"
+        )
+        try:
+            self._db = _open(path)
+        except BaseException:
+            self._file_lock.release()
+            raise
         self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        self._file_lock.release()
 
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -141,8 +153,22 @@ class Store:
         return cursor.lastrowid
 
     def job(self, job_id: int) -> dict[str, Any] | None:
+        if not 0 < job_id <= MAX_ROW_ID:
+            return None
         row = self._run("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job_dict(row) if row else None
+
+    def job_state(self, job_id: int) -> str | None:
+        row = self._run("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return str(row["state"]) if row else None
+
+    def open_jobs(self) -> list[dict[str, Any]]:
+        """Jobs handed to an engine (or reported by one) and not closed yet."""
+        rows = self._run(
+            "SELECT * FROM jobs WHERE state = 'running' "
+            "OR (state = 'created' AND dispatched_at IS NOT NULL)"
+        ).fetchall()
+        return [_job_dict(row) for row in rows]
 
     def jobs_of(self, owner: int) -> list[dict[str, Any]]:
         rows = self._run(
@@ -176,6 +202,8 @@ class Store:
         return cursor.lastrowid
 
     def task(self, task_id: int) -> dict[str, Any] | None:
+        if not 0 < task_id <= MAX_ROW_ID:
+            return None
         row = self._run("SELECT * FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return _task_dict(row) if row else None
 
@@ -193,6 +221,42 @@ class Store:
 
     def delete_task(self, task_id: int) -> None:
         self._run("DELETE FROM tasks WHERE id = ?", (task_id,))
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection to a usable database file; LocalServerError otherwise."""
+    try:
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise LocalServerError(
+            f"the database file {path} cannot be opened ({exc}); "
+            "choose another with --db"
+        ) from exc
+
+    try:
+        db.row_factory = sqlite3.Row
+        _check_intact(db)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(SCHEMA)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        damaged = not isinstance(exc, sqlite3.OperationalError)
+        what = "is damaged" if damaged else "cannot be used"
+        raise LocalServerError(
+            f"the database file {path} {what} ({exc}); "
+            "move it away or choose another with --db"
+        ) from exc
+    return db
+
+
+def _check_intact(db: sqlite3.Connection) -> None:
+    """Raise sqlite3.DatabaseError when SQLite finds the file damaged."""
+    # Reads every page once: a damaged file is found now, in a moment,
+    # rather than by the first request that touches the damage.
+    problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+    if problems != ["ok"]:
+        raise sqlite3.DatabaseError("; ".join(problems))
 
 
 def _job_dict(row: sqlite3.Row) -> dict[str, Any]:

@@ -1,12 +1,13 @@
 """HTTP plumbing shared by the sandbox's routes.
 
 Every error leaves the sandbox as JSON `{"message": "..."}` with a status
-from the Pegasus list (400, 401, 404, 409, 502, ...): routes raise ApiError,
-and the handlers here turn it, Starlette's own 404/405 and any crash into
-that shape.
+from the Pegasus list (400, 401, 404, 409, 413, 502, ...): routes raise
+ApiError, and the handlers here turn it, Starlette's own 404/405 and any
+crash into that shape. Bodies are read within a size limit and parsed
+strictly (app.jsonbody): no NaN or Infinity, no deep nesting, so nothing
+stored can later fail to be answered.
 """
 
-import json
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.errors import PegasusError
+from app.jsonbody import BodyError, parse_json, read_body
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,11 @@ EXCEPTION_HANDLERS = {
 
 
 async def json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; 400 if it is anything else."""
-    body = await request.body()
+    """The request body as a JSON object; 400 (or 413) if it is anything else."""
     try:
-        data = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise ApiError(400, f"the body is not valid JSON: {exc}") from exc
+        data = parse_json(await read_body(request) or b"{}")
+    except BodyError as exc:
+        raise ApiError(exc.status, exc.message) from exc
     if not isinstance(data, dict):
         raise ApiError(400, "the body must be a JSON object")
     return data
@@ -78,9 +79,20 @@ async def json_or_form(request: Request) -> dict[str, Any]:
     """A body sent as JSON or form-encoded, as the official examples do."""
     content_type = request.headers.get("content-type", "")
     if "application/x-www-form-urlencoded" in content_type:
-        body = (await request.body()).decode("utf-8", "replace")
+        try:
+            body = (await read_body(request)).decode("utf-8", "replace")
+        except BodyError as exc:
+            raise ApiError(exc.status, exc.message) from exc
         return dict(parse_qsl(body, keep_blank_values=True))
     return await json_object(request)
+
+
+def json_parameter(name: str, text: str) -> Any:
+    """A query parameter written as JSON; ApiError 400 naming it otherwise."""
+    try:
+        return parse_json(text, where=name, path=name)
+    except BodyError as exc:
+        raise ApiError(400, exc.message) from exc
 
 
 def int_param(request: Request, name: str, default: int, low: int, high: int) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from app.engine.params import ReportSettings
 from app.engine.reports import fleet_status, idling, trips
 from app.engine.reports.timeline import Event, Row, Vehicle
+from app.engine.timeframe import utc_wall
 
 RowsOf = Callable[[Vehicle, Sequence[Event], ReportSettings], list[Row]]
 RAWDATA_WINDOW = dt.timedelta(days=31)
@@ -29,19 +30,22 @@ class Report:
     fields: tuple[str, ...]
     rows: RowsOf
     summary: SummaryOf
+    time_columns: tuple[str, ...] = ()  # wall times, as date-times in xlsx
 
     def rawdata_queries(
         self, vehicle: Vehicle, settings: ReportSettings
     ) -> list[dict[str, str]]:
         """The /api/rawdata queries for one vehicle (distances in meters).
 
-        A long period is asked for in windows of at most RAWDATA_WINDOW,
-        since gateways refuse a range much over a month in one request.
+        Times are asked for in UTC, where none is ambiguous, and only up to
+        the moment the job started. A long period is asked for in windows
+        of at most RAWDATA_WINDOW, since gateways refuse a range much over
+        a month in one request.
         """
         query = {
             "vehicles": str(vehicle.id),
             "fields": ",".join(self.fields),
-            "tz": settings.clock.name,
+            "tz": "UTC",
             "distance": "meter",
         }
         period = settings.period
@@ -49,11 +53,10 @@ class Report:
             return [{**query, "duration": fleet_status.LOOK_BACK_ISO, "tail": "1"}]
 
         queries = []
-        start = period.start
-        while start < period.end:
-            end = min(start + RAWDATA_WINDOW, period.end)
-            wall = period.clock.wall
-            queries.append({**query, "from": wall(start), "to": wall(end)})
+        start, last = period.start, period.known_until
+        while start < last:
+            end = min(start + RAWDATA_WINDOW, last)
+            queries.append({**query, "from": utc_wall(start), "to": utc_wall(end)})
             start = end
         return queries
 
@@ -87,6 +90,7 @@ REPORTS: dict[str, Report] = {
         fields=idling.FIELDS,
         rows=_idling_rows,
         summary=lambda rows, count, s: idling.summarize(rows),
+        time_columns=("from", "to"),
     ),
     "trips": Report(
         script="trips",
@@ -94,6 +98,7 @@ REPORTS: dict[str, Report] = {
         fields=trips.FIELDS,
         rows=_trip_rows,
         summary=lambda rows, count, s: trips.summarize(rows, count, s.units),
+        time_columns=("start", "end"),
     ),
     "fleet_status": Report(
         script="fleet_status",
@@ -101,5 +106,6 @@ REPORTS: dict[str, Report] = {
         fields=fleet_status.FIELDS,
         rows=_status_rows,
         summary=lambda rows, count, s: fleet_status.summarize(rows),
+        time_columns=("last_seen",),
     ),
 }

@@ -55,7 +55,7 @@ def status_row(
     stale_after: dt.timedelta,
 ) -> Row:
     """The status row of one vehicle at the moment `now` (aware)."""
-    last = _last_sample(events, clock, now)
+    last = _last_sample(events, now)
     row: Row = {"vid": vehicle.id, "name": vehicle.name}
     if last is None:
         empty = dict.fromkeys(COLUMNS[2:-1])
@@ -82,12 +82,10 @@ def summarize(rows: list[Row]) -> dict[str, int]:
     return {"vehicles": len(rows), "rows": len(rows), **counts}
 
 
-def _last_sample(
-    events: Iterable[Event], clock: ReportClock, now: dt.datetime
-) -> Sample | None:
+def _last_sample(events: Iterable[Event], now: dt.datetime) -> Sample | None:
     latest: Sample | None = None
     for event in events:
-        sample = read_sample(event, clock)
+        sample = read_sample(event)
         if sample is None or not now - LOOK_BACK <= sample.time <= now:
             continue
         # Among events sharing the latest time, the last one given wins.

@@ -1,12 +1,14 @@
 """Idling Usage: how long each vehicle stood still with the ignition on.
 
 Per vehicle, over the events in [from, to) ordered by event_time, each
-event's state holding until the next event and the last one's until `to`:
+event's state holding until the next event and the last one's until `to`,
+or until the job started when that is earlier (events after it left out):
 
 - ignition-on time is the total time whose state has io_ign true;
 - an idle period is a maximal run of consecutive events with io_ign true
   and kph == 0; it lasts from the run's first event until the first event
-  after the run, or `to`; it is kept when it lasts at least min_idle minutes;
+  after the run, or that end; it is kept when it lasts at least min_idle
+  minutes;
 - idleTime is the sum of the kept periods in seconds, rounded half up to a
   whole second; idle_count is how many periods were kept;
 - percent_idle is 100 * (kept idle time) / (ignition-on time), rounded
@@ -38,7 +40,7 @@ def idling_row(
 ) -> Row:
     """The idling row of one vehicle over the period."""
     samples = timeline(events, period)
-    held = spans(samples, period.end)
+    held = spans(samples, period.known_until)
     threshold = min_idle * 60
 
     pairs = list(zip(samples, held, strict=True))

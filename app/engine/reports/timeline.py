@@ -2,8 +2,10 @@
 
 Every report reads events the same way: an event's state (ignition, speed,
 odometer, position) holds from its event_time until the next event, and the
-last event's state holds until the end of the period. Events with no
-readable event_time cannot be placed and are left out.
+last event's state holds until the end of the period, or until the moment
+the job started when that is earlier (the rest has not happened yet).
+Events after that moment are left out, as are events with no readable
+event_time. Event times are read as UTC, the zone the engine asks in.
 """
 
 import datetime as dt
@@ -12,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.engine.timeframe import Period, ReportClock
+from app.engine.timeframe import Period, event_instant
 from app.jsonvalues import number
 
 log = logging.getLogger(__name__)
@@ -50,10 +52,10 @@ class Sample:
         return self.kph is not None and self.kph > 0
 
 
-def read_sample(event: Event, clock: ReportClock) -> Sample | None:
+def read_sample(event: Event) -> Sample | None:
     """The event as a Sample, or None when its time cannot be read."""
     try:
-        time = clock.parse(event.get("event_time"))
+        time = event_instant(event.get("event_time"))
     except (ValueError, TypeError, OverflowError, OSError):
         return None
     return Sample(
@@ -67,14 +69,15 @@ def read_sample(event: Event, clock: ReportClock) -> Sample | None:
 
 
 def timeline(events: Iterable[Event], period: Period) -> list[Sample]:
-    """The events inside [from, to), ordered by event_time."""
+    """The events inside [from, known_until), ordered by event_time."""
     samples: list[Sample] = []
     unreadable = 0
+    until = period.known_until
     for event in events:
-        sample = read_sample(event, period.clock)
+        sample = read_sample(event)
         if sample is None:
             unreadable += 1
-        elif sample.time in period:
+        elif period.start <= sample.time < until:
             samples.append(sample)
 
     if unreadable:

@@ -1,15 +1,18 @@
 """Trips: each journey of each vehicle, from ignition on to ignition off.
 
 Per vehicle, over the events in [from, to) ordered by event_time, each
-event's state holding until the next event and the last one's until `to`:
+event's state holding until the next event and the last one's until `to`,
+or until the job started when that is earlier (events after it left out):
 
 - a trip is a maximal run of consecutive events with io_ign true in which
   at least one event has kph > 0;
 - it starts at the run's first event and ends at the first event after the
-  run (the ignition-off event), or at `to` when the run reaches the end;
+  run (the ignition-off event), or at that end (`to`, or the job's start)
+  when the run reaches it;
 - duration is end - start in whole seconds (half up);
 - distance is the dev_dist (odometer, meters) of the end event (the
-  ignition-off event, or the run's last event when the trip runs to `to`)
+  ignition-off event, or the run's last event when the trip runs to the
+  end)
   minus the dev_dist of the run's first event, using the nearest event
   inside the trip that has one when an end lacks it; it is given in km or
   mile (prefs.distance) rounded half up to 3 decimals;
@@ -67,7 +70,7 @@ def trip_rows(
 ) -> list[Row]:
     """The trips of one vehicle over the period, in time order."""
     samples = timeline(events, period)
-    held = spans(samples, period.end)
+    held = spans(samples, period.known_until)
 
     rows: list[Row] = []
     index = 0
@@ -82,7 +85,7 @@ def trip_rows(
         run = samples[index:stop]
         after = samples[stop] if stop < len(samples) else None
         if any(sample.moving for sample in run):
-            trip = _Trip(run, held[index:stop], after, period.end)
+            trip = _Trip(run, held[index:stop], after, period.known_until)
             row = trip.row(vehicle, period, units, min_distance)
             if row is not None:
                 rows.append(row)
