@@ -109,8 +109,14 @@ class LocalServer:
 
         self._ready.wait(timeout)
         if self.url is None:
+            self._ended.wait(1.0)
+            code = self.returncode
             self.stop()
             tail = "\n".join(self.last_lines()) or "(no output)"
+            if code is not None:
+                raise LocalServerError(
+                    f"{self.name} stopped as it started (exit code {code}):\n{tail}"
+                )
             raise LocalServerError(
                 f"{self.name} did not start within {timeout:.0f} s; "
                 f"its last output:\n{tail}"
@@ -150,7 +156,8 @@ class LocalServer:
                 listener(line)
 
         self._process.stdout.close()
-        self._ready.set()
-        self._ended.set()
+        # Reap the process first, so that whoever wakes up sees its exit code.
         code = self._process.wait()
+        self._ended.set()
+        self._ready.set()
         log.info("%s exited with code %s", self.name, code)

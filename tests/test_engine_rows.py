@@ -206,6 +206,24 @@ def test_a_period_holding_no_time_ends_the_job_in_error(
     assert gateway.requests_with(token) == []
 
 
+def test_a_period_longer_than_a_year_ends_the_job_before_any_request(
+    engine: str, gateway: RecordingGateway
+) -> None:
+    period = {"from": "2020-01-01T00:00:00", "to": "2026-01-01T00:00:00"}
+    job_id, token, _ = post_job(
+        engine, gateway, "idling", {**period, "tz": "UTC", "vehicles": [1]}
+    )
+
+    final = gateway.wait_for_end(job_id)
+
+    assert final["state"] == "error"
+    assert final["result"]["error"] == (
+        "the period from 2020-01-01T00:00:00 to 2026-01-01T00:00:00 is longer "
+        "than 366 days; run the report on shorter periods"
+    )
+    assert gateway.requests_with(token) == []
+
+
 # ---- ids ------------------------------------------------------------------
 
 

@@ -68,8 +68,9 @@ def test_a_server_that_fails_to_start_is_reported_with_its_output():
         "broken", [sys.executable, "-c", "print('port taken'); raise SystemExit(3)"]
     )
 
-    with pytest.raises(LocalServerError, match="port taken"):
+    with pytest.raises(LocalServerError, match="exit code 3") as raised:
         server.start(timeout=20)
+    assert "port taken" in str(raised.value)
     assert server.returncode == 3
 
 

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TZ = "UTC"
 LARGEST_ID = 2**63 - 1  # what a gateway's database can hold
 DEFAULT_FORMATS = ("json", "csv")
+MAX_PERIOD = dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,12 @@ def _period(clock: ReportClock, start: Any, end: Any, now: dt.datetime) -> Perio
     if period.is_empty:
         raise UsageError(
             f"the period is empty: from {start} is not before to {end} ({clock.name})"
+        )
+    # Each vehicle costs one raw-data request per month of the period.
+    if period.end - period.start > MAX_PERIOD:
+        raise UsageError(
+            f"the period from {start} to {end} is longer than "
+            f"{MAX_PERIOD.days} days; run the report on shorter periods"
         )
     return period
 
