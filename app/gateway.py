@@ -417,13 +417,13 @@ class Gateway:
         if status < 300:
             return
         if status == 401:
-            what = "user name or password" if signing_in else "session"
-            log.warning("%s: the gateway refused the %s (401)", call, what)
             if signing_in:
+                log.warning("%s: the gateway refused the user name or password", call)
                 raise AuthError("the gateway refused the user name or password")
+            # For support: a 401 is also what a user lacking a permission gets.
+            log.warning("%s: 401, the session expired or lacks a permission", call)
             raise AuthError(
-                f"the gateway no longer accepts this session (401 on {call}); "
-                "sign in again (a missing permission also gives 401)"
+                f"the gateway no longer accepts your sign-in ({call}); sign in again"
             )
         if status < 400:
             location = response.headers.get("location", "somewhere else")

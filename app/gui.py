@@ -5,17 +5,21 @@ QApplication, the event loop, the window and its controllers, decides how to
 sign in (the demo on first run or when asked), and makes sure the local demo
 servers stop however the app ends: on quit, on Ctrl+C or SIGTERM, and after
 a crash. `build_workspace` is shared with the end-to-end test, so the test
-drives the very window that users get.
+drives the very window that users get. Before Qt starts, a Linux machine
+without a display, or without the X11 library Qt needs most often, is told
+so in plain words: Qt itself would abort with a cryptic message.
 """
 
 import argparse
 import asyncio
+import ctypes.util
 import logging
 import logging.handlers
+import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
@@ -55,6 +59,20 @@ CRASH_EXIT_CODE = 1
 INTERRUPTED_EXIT_CODE = 130
 
 ExitApp = Callable[[int], None]
+LibraryFinder = Callable[[str], str | None]
+
+NO_DISPLAY = (
+    f"no display found: {APP_NAME} opens a window, which needs a desktop "
+    "session (neither DISPLAY nor WAYLAND_DISPLAY is set). Run it from a "
+    "desktop session, or set QT_QPA_PLATFORM=offscreen for a headless run "
+    "(e.g. with --screenshot)"
+)
+NO_XCB_CURSOR = (
+    "the X11 library libxcb-cursor is missing, and Qt needs it to open a "
+    "window; install it (on Debian or Ubuntu: sudo apt install "
+    "libxcb-cursor0). The Linux section of the README lists the other "
+    "libraries Qt needs"
+)
 
 
 @dataclass
@@ -140,8 +158,53 @@ def build_workspace(
     return workspace
 
 
+def display_problem(
+    environ: Mapping[str, str],
+    *,
+    platform: str = sys.platform,
+    find_library: LibraryFinder = ctypes.util.find_library,
+) -> str | None:
+    """Why Qt could not open a window here, before it aborts trying; or None.
+
+    Only Linux is checked, and only for Qt's X11 platform (xcb), used when
+    QT_QPA_PLATFORM is unset or names it: the two cases where Qt ends the
+    process with a qFatal that names neither the cause nor the fix.
+    """
+    # TODO(gui): the other X11 libraries the README lists, and a DISPLAY
+    # whose server cannot be reached, still end in Qt's own abort message.
+    if not platform.startswith("linux"):
+        return None
+    # "xcb", "xcb:option=value" or a list such as "wayland;xcb": the first.
+    chosen = environ.get("QT_QPA_PLATFORM", "").split(";")[0].split(":")[0]
+    chosen = chosen.strip().lower()
+    if chosen not in ("", "xcb"):
+        return None
+
+    if not environ.get("DISPLAY") and not environ.get("WAYLAND_DISPLAY"):
+        return NO_DISPLAY
+    if _would_use_xcb(chosen, environ) and find_library("xcb-cursor") is None:
+        return NO_XCB_CURSOR
+    return None
+
+
+def _would_use_xcb(chosen: str, environ: Mapping[str, str]) -> bool:
+    """Whether Qt picks X11 rather than Wayland, as far as can be told.
+
+    Unset, Qt takes Wayland in a Wayland session and X11 otherwise; when in
+    doubt, the answer is no, so that a working setup is never stopped here.
+    """
+    if chosen == "xcb":
+        return True
+    session = environ.get("XDG_SESSION_TYPE", "").lower()
+    return session == "x11" or not environ.get("WAYLAND_DISPLAY")
+
+
 def main(args: argparse.Namespace) -> int:
     """Open the window; returns the process exit code."""
+    problem = display_problem(os.environ)
+    if problem is not None:
+        # Said before Qt starts, so that Qt does not abort the process.
+        raise UsageError(problem)
     app = _make_application()
     _log_to_file()
     loop = qasync.QEventLoop(app)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.errors import JobError, UsageError
+from app.errors import GatewayError, JobError, PegasusError, UsageError
 from app.gateway import Gateway
 from app.jobs import Job, JobListener, follow
 from app.manifest import Script
@@ -101,16 +101,52 @@ async def download_files(
     *,
     on_file: FileListener | None = None,
 ) -> list[Path]:
-    """Save every file of a finished job in folder, one after another."""
-    # TODO(runs): a file that cannot be downloaded (a name that is a path, a
-    # network failure) stops the files after it from being downloaded too.
+    """Save every file of a finished job in folder, one after another.
+
+    A file that cannot be had (a name that is a path, a network failure, a
+    full disk) does not stop the others: each is tried, and then one
+    GatewayError names those that failed and why.
+    """
     paths: list[Path] = []
+    failures: list[tuple[str, Exception]] = []
     for filename in job.files:
-        path = await gateway.download(job.id, filename, folder)
+        try:
+            path = await gateway.download(job.id, filename, folder)
+        except (PegasusError, OSError) as exc:
+            log.warning("job %s: %s was not downloaded: %s", job.id, filename, exc)
+            failures.append((filename, exc))
+            continue
         paths.append(path)
         if on_file is not None:
             on_file(path)
+
+    if failures:
+        raise GatewayError(
+            _failed_files_message(job, folder, failures, saved=len(paths))
+        ) from failures[0][1]
     return paths
+
+
+def _failed_files_message(
+    job: Job, folder: Path, failures: list[tuple[str, Exception]], *, saved: int
+) -> str:
+    """ "2 of the 3 files of job 5 could not be downloaded: a.csv (why); ..." """
+    count = len(job.files)
+    what = "the file" if count == 1 else f"{len(failures)} of the {count} files"
+    reasons = "; ".join(f"{name!r} ({_reason(exc)})" for name, exc in failures)
+    message = f"{what} of job {job.id} could not be downloaded: {reasons}"
+    if saved:
+        message += (
+            f"; the other {saved} {'is' if saved == 1 else 'are'} saved in {folder}"
+        )
+    return message
+
+
+def _reason(error: Exception) -> str:
+    # The disk's own words ("No space left on device"), not errno's number.
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error)
 
 
 async def run_report(

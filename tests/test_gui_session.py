@@ -136,6 +136,59 @@ def test_a_crash_stops_the_demo_it_started_and_says_so_plainly(
         workspace.stop_children()
 
 
+def test_a_password_typed_into_the_address_is_never_shown(
+    qtbot: QtBot,
+    loop: qasync.QEventLoop,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    workspace = build_workspace(
+        Settings.open(tmp_path / "settings.ini"), icon_hosts=loopback_only
+    )
+    qtbot.addWidget(workspace.window)
+    workspace.window.show()
+    window, dialog = workspace.window, workspace.window.sign_in_dialog
+    # Everything the window is told to show, even for a moment.
+    shown: list[str] = []
+    for owner, name in (
+        (dialog, "set_busy"),
+        (dialog, "show_error"),
+        (window, "set_connection"),
+        (window, "show_info"),
+        (window, "show_error"),
+        (window, "show_status"),
+    ):
+        passed_on = getattr(owner, name)
+        monkeypatch.setattr(
+            owner,
+            name,
+            lambda *args, passed_on=passed_on: (
+                shown.extend(str(a) for a in args),
+                passed_on(*args),
+            ),
+        )
+    try:
+        # As given with --gateway: the dialog opens without the password.
+        workspace.session.ask_to_sign_in("http://ana:hunter2@127.0.0.1:9/api")
+        assert dialog.url_edit.text() == "http://127.0.0.1:9/api"
+        dialog.reject()
+
+        sign_in(qtbot, workspace, "http://ana:hunter2@127.0.0.1:9", "ana", "pw")
+        qtbot.waitUntil(lambda: not dialog.error_label.isHidden(), timeout=WAIT_MS)
+
+        assert "Signing in to http://127.0.0.1:9…" in shown
+        assert "user name or password in it" in dialog.error_label.text()
+        assert not [text for text in shown if "hunter2" in text]
+        assert "hunter2" not in dialog.error_label.text()
+        assert "hunter2" not in window.connection_label.text()
+        workspace.settings.sync()
+        path = workspace.settings.path
+        assert "hunter2" not in (path.read_text() if path.exists() else "")
+    finally:
+        closing = loop.create_task(workspace.aclose())
+        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
+
+
 def login(stack: DemoStack) -> str:
     response = httpx.post(
         f"{stack.gateway_url}/api/login",

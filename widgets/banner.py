@@ -13,10 +13,11 @@ from PySide6.QtWidgets import (
     QFrame,
     QGraphicsDropShadowEffect,
     QHBoxLayout,
-    QLabel,
     QToolButton,
     QWidget,
 )
+
+from widgets.plain_text import plain_label
 
 LEVELS = ("info", "success", "warning", "error")
 # Space kept between the strip and the edges of the page it floats over.
@@ -38,7 +39,7 @@ class Banner(QFrame):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._anchor: QWidget | None = None
 
-        self._label = QLabel()
+        self._label = plain_label()
         self._label.setObjectName("bannerText")
         self._label.setWordWrap(True)
         self._label.setTextInteractionFlags(

@@ -25,7 +25,6 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
-    QLabel,
     QLineEdit,
     QStackedWidget,
     QStyle,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from app.manifest import Script
 from widgets.icons import WARNING_ICON, category_icon, icon, icon_from_bytes
+from widgets.plain_text import plain_label, tooltip
 from widgets.theme import ACCENT, DISABLED_TEXT, ERROR_TEXT, MUTED, TEXT
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -88,7 +88,7 @@ class CatalogView(QWidget):
         self.tree.setEditTriggers(QTreeView.EditTrigger.NoEditTriggers)
         self.tree.selectionModel().currentChanged.connect(self._on_tree_current_changed)
 
-        self._message = QLabel()
+        self._message = plain_label()
         self._message.setObjectName("muted")
         self._message.setWordWrap(True)
         self._message.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -96,7 +96,7 @@ class CatalogView(QWidget):
         self._stack.addWidget(self._message)
         self._stack.addWidget(self.tree)
 
-        title = QLabel("Reports")
+        title = plain_label("Reports")
         title.setObjectName("cardTitle")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 10)
@@ -238,11 +238,11 @@ def _report_item(script: Script) -> QStandardItem:
     item.setData(script.icon or "", ICON_URL_ROLE)
 
     if script.usable:
-        item.setToolTip(script.desc or script.title)
+        item.setToolTip(tooltip(script.desc or script.title))
         item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
     else:
         problems = "\n".join(str(p) for p in script.problems)
-        item.setToolTip(f"This report cannot be used:\n{problems}")
+        item.setToolTip(tooltip(f"This report cannot be used:\n{problems}"))
         item.setData("Cannot be used: see the tooltip", DETAIL_ROLE)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
     return item
@@ -253,7 +253,7 @@ def _engine_error_item(error: str) -> QStandardItem:
     item.setData(ENGINE_ERROR, KIND_ROLE)
     item.setData(error, DETAIL_ROLE)
     item.setData(error, SEARCH_ROLE)
-    item.setToolTip(error)
+    item.setToolTip(tooltip(error))
     item.setFlags(Qt.ItemFlag.ItemIsEnabled)
     return item
 

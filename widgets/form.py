@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from app.forms import (
     CUSTOM_PERIOD,
@@ -29,6 +29,7 @@ from widgets.fields.base import ERROR_COLOR
 from widgets.fields.dates import DateTimeEditor
 from widgets.fields.period import PeriodLink
 from widgets.fields.rows import FieldRow, FieldRows
+from widgets.plain_text import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class ReportForm(QWidget):
         self.period: PeriodLink | None = None
 
         # Errors of the form as a whole, or of no field shown, go up here.
-        self.message = QLabel(self)
+        self.message = plain_label(parent=self)
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_COLOR};")
         self.message.setAccessibleName("Form errors")
@@ -73,7 +74,7 @@ class ReportForm(QWidget):
 
         # A report's description, above its fields: it scrolls away with
         # them, leaving the room to the fields on a small screen.
-        self.intro = QLabel()
+        self.intro = plain_label()
         self.intro.setObjectName("reportDescription")
         self.intro.setWordWrap(True)
         self.intro.hide()

@@ -20,6 +20,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 
 from app.jobs import Job
+from widgets.plain_text import tooltip
 from widgets.theme import MUTED, STATE_COLORS
 
 COLUMNS = ("Report", "State", "Progress", "Elapsed", "Files")
@@ -184,9 +185,9 @@ class JobsModel(QAbstractTableModel):
     def _tooltip(self, row: JobRow, column: int) -> str | None:
         job = row.job
         if column == FILES and job.state == "error":
-            return job.error
+            return tooltip(job.error) if job.error else None
         if column == REPORT:
-            return f"{job.name} ({job.script}), job {job.id}"
+            return tooltip(f"{job.name} ({job.script}), job {job.id}")
         return None
 
 

@@ -2,30 +2,31 @@
 
 A table shows each job's report, state, a progress bar, the time since it
 started (one timer refreshes the column for all rows) and a button per
-result file: a click downloads it if needed and opens it; its menu has
-Download, Open and Show in folder. Downloading is asked of the controller;
-opening is done here, with the desktop's default application, and when the
-desktop has none the panel says so (open_failed) with the file's path.
+result file (widgets/file_buttons.py), which wrap onto more lines in a
+narrow window. Downloading is asked of the controller; opening is done
+here, with the desktop's default application, and when the desktop has
+none the panel says so (open_failed) with the file's path. A program file
+(an .exe, a script, a launcher) is never opened: the panel says where it is
+saved instead (open_refused), and Show in folder still works.
 """
 
 from pathlib import Path
 
 from PySide6.QtCore import (
+    QEvent,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
     QRect,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
-from PySide6.QtGui import QColor, QDesktopServices, QPainter, QResizeEvent
+from PySide6.QtGui import QColor, QPainter, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QMenu,
     QPushButton,
     QStackedWidget,
     QStyledItemDelegate,
@@ -36,15 +37,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import APP_NAME
 from app.jobs import Job
+from widgets.desktop import is_program_file, open_file, open_folder
+from widgets.file_buttons import FileButtons
 from widgets.jobs_model import (
     FILES,
     PERCENT_ROLE,
     PROGRESS,
+    REPORT,
     STATE_ROLE,
     FileState,
     JobsModel,
 )
+from widgets.plain_text import plain_label, tooltip
 from widgets.theme import BORDER, MUTED, STATE_COLORS
 
 TICK_MS = 1000
@@ -52,6 +58,9 @@ ROW_HEIGHT = 36
 # Report, State, Progress, Elapsed; Files takes the rest.
 COLUMN_WIDTHS = (130, 72, 112, 70)
 MIN_FILES_WIDTH = 120
+# The report's name gives up to this much room when a file's button would
+# otherwise have to shorten its name (a narrow window).
+REPORT_MIN_WIDTH = 90
 OPEN, SHOW_FOLDER = "open", "folder"
 
 
@@ -63,11 +72,14 @@ class JobsPanel(QWidget):
         download_folder_change_requested(): the user wants another folder.
         open_failed(str): a file or folder could not be opened; the message
             says which and where it is.
+        open_refused(str): a program file was not opened; the message says
+            where it is saved.
     """
 
     download_requested = Signal(int, str)
     download_folder_change_requested = Signal()
     open_failed = Signal(str)
+    open_refused = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +89,9 @@ class JobsPanel(QWidget):
         self.download_folder: Path | None = None
         # What to do with a file once it is saved: open it or show its folder.
         self._when_saved: dict[tuple[int, str], str] = {}
+        self._fitting = False
+        # The Report column's width as set, or as the user dragged it.
+        self._report_width = COLUMN_WIDTHS[REPORT]
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -86,14 +101,17 @@ class JobsPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        # A row whose buttons take several lines may be taller than the
+        # table: scrolling by pixels reaches its bottom, by rows would not.
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # Files takes the room left, but never less than its buttons need
-        # (_fit_files_column): a narrow window scrolls the table instead of
-        # cutting the file names.
-        # TODO(jobs-panel): below about 1150 px a job with three files needs
-        # the table's scroll bar to reach its last button; the buttons could
-        # wrap onto a second line instead.
+        # Files takes the room left (_fit_files_column); its buttons wrap
+        # onto more lines, and the row grows to show them all, so nothing
+        # needs the table to scroll sideways.
+        # TODO(jobs-panel): in an 800x600 window the table is under 100 px
+        # tall, so a job with three files fills it and the jobs below are
+        # reached by scrolling; the files could go in a strip of their own.
         header.setStretchLastSection(False)
         header.sectionResized.connect(self._on_header_section_resized)
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -102,20 +120,20 @@ class JobsPanel(QWidget):
             shown = max(width, header.sectionSizeHint(column))
             self.table.setColumnWidth(column, shown)
 
-        empty = QLabel("No reports run yet. Pick one, fill it in and press Run.")
+        empty = plain_label("No reports run yet. Pick one, fill it in and press Run.")
         empty.setObjectName("muted")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._stack = QStackedWidget()
         self._stack.addWidget(empty)
         self._stack.addWidget(self.table)
 
-        self.folder_label = QLabel()
+        self.folder_label = plain_label()
         self.folder_label.setObjectName("muted")
         change = QPushButton("Change…")
         change.setToolTip("Choose the folder downloads are saved to")
         change.clicked.connect(self.download_folder_change_requested)
         self.change_button = change
-        title = QLabel("Jobs")
+        title = plain_label("Jobs")
         title.setObjectName("cardTitle")
         top = QHBoxLayout()
         top.addWidget(title)
@@ -131,13 +149,15 @@ class JobsPanel(QWidget):
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
+        # A vertical scroll bar coming or going changes the room for Files.
+        self.table.viewport().installEventFilter(self)
 
     # -- what the controller tells the panel -----------------------------------
 
     def set_download_folder(self, folder: Path) -> None:
         self.download_folder = folder
         self.folder_label.setText(f"Files are saved to {_short_path(folder)}")
-        self.folder_label.setToolTip(str(folder))
+        self.folder_label.setToolTip(tooltip(str(folder)))
 
     def show_job(self, job: Job) -> None:
         """Add a job or show its new state."""
@@ -212,13 +232,13 @@ class JobsPanel(QWidget):
 
     # -- internals -------------------------------------------------------------
 
-    def _files_cell(self, job_id: int) -> "_FilesCell | None":
+    def _files_cell(self, job_id: int) -> FileButtons | None:
         position = self.model.row_of(job_id)
         if position is None:
             return None
         # Index widgets move with their rows as new jobs are inserted above.
         widget = self.table.indexWidget(self.model.index(position, FILES))
-        if isinstance(widget, _FilesCell) and widget.job_id == job_id:
+        if isinstance(widget, FileButtons) and widget.job_id == job_id:
             return widget
         return None
 
@@ -229,39 +249,74 @@ class JobsPanel(QWidget):
         row = self.model.rows[position]
         cell = self._files_cell(job_id)
         if cell is None and row.files:
-            cell = _FilesCell(job_id, self)
+            cell = FileButtons(job_id, self)
             cell.download_clicked.connect(self._on_cell_download_clicked)
             cell.open_clicked.connect(self._on_cell_open_clicked)
             cell.show_folder_clicked.connect(self._on_cell_show_folder_clicked)
+            cell.layout_changed.connect(self._fit_files_column)
             self.table.setIndexWidget(self.model.index(position, FILES), cell)
         if cell is not None:
             cell.show_files(list(row.files.values()))
             self._fit_files_column()
 
     def _fit_files_column(self) -> None:
-        """The room left to Files, or what its widest row of buttons needs."""
-        others = sum(self.table.columnWidth(c) for c in range(FILES))
-        room = self.table.viewport().width() - others
-        needed = max(
-            (
-                cell.needed_width()
-                for position in range(self.model.rowCount())
-                if isinstance(
-                    cell := self.table.indexWidget(self.model.index(position, FILES)),
-                    _FilesCell,
-                )
-            ),
-            default=0,
-        )
-        width = max(room, needed, MIN_FILES_WIDTH)
-        if self.table.columnWidth(FILES) != width:
-            self.table.setColumnWidth(FILES, width)
+        """Give Files the room left, and each row the lines its buttons take."""
+        if self._fitting:
+            return
+        self._fitting = True
+        try:
+            cells = self._cells()
+            viewport = self.table.viewport().width()
+            fixed = sum(self.table.columnWidth(c) for c in range(REPORT + 1, FILES))
+            # The report's name is shortened before a file's name is.
+            widest = max((cell.widest() for cell in cells.values()), default=0)
+            short = widest - (viewport - fixed - self._report_width)
+            report = self._report_width
+            if short > 0:
+                report = max(report - short, min(REPORT_MIN_WIDTH, report))
+            if self.table.columnWidth(REPORT) != report:
+                self.table.setColumnWidth(REPORT, report)
+
+            width = max(viewport - fixed - report, MIN_FILES_WIDTH)
+            if self.table.columnWidth(FILES) != width:
+                self.table.setColumnWidth(FILES, width)
+            for position in range(self.model.rowCount()):
+                self._fit_row(position, width, cells.get(position))
+        finally:
+            self._fitting = False
+
+    def _fit_row(self, position: int, width: int, cell: FileButtons | None) -> None:
+        """The row as tall as the lines its file buttons take at width."""
+        height = ROW_HEIGHT
+        if cell is not None:
+            cell.fit_width(width)
+            height = max(height, cell.heightForWidth(width))
+        if self.table.rowHeight(position) != height:
+            self.table.setRowHeight(position, height)
+
+    def _cells(self) -> dict[int, FileButtons]:
+        """The file buttons of each row that has some."""
+        return {
+            position: cell
+            for position in range(self.model.rowCount())
+            if isinstance(
+                cell := self.table.indexWidget(self.model.index(position, FILES)),
+                FileButtons,
+            )
+        }
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
         self._fit_files_column()
 
-    def _on_header_section_resized(self, column: int, _old: int, _new: int) -> None:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_files_column()
+        return super().eventFilter(watched, event)
+
+    def _on_header_section_resized(self, column: int, _old: int, new: int) -> None:
+        if column == REPORT and not self._fitting:
+            self._report_width = new
         if column != FILES:
             self._fit_files_column()
 
@@ -287,6 +342,12 @@ class JobsPanel(QWidget):
         self.download_requested.emit(job_id, name)
 
     def _open(self, path: Path) -> None:
+        if is_program_file(path):
+            # Opening it would run it: a report engine's file is not trusted.
+            self.open_refused.emit(
+                f"{APP_NAME} does not open program files; it is saved at {path}"
+            )
+            return
         if not open_file(path):
             self.open_failed.emit(
                 f"The file {path} could not be opened: no application on this "
@@ -311,102 +372,6 @@ def _short_path(folder: Path) -> str:
         return str(Path("~") / folder.relative_to(Path.home()))
     except ValueError:
         return str(folder)
-
-
-def open_file(path: Path) -> bool:
-    """Open a file with the desktop's application for its type.
-
-    False when the system has nothing to open it with (no desktop launcher).
-    """
-    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
-
-
-def open_folder(path: Path) -> bool:
-    """Show the folder a file is in; False when the system cannot."""
-    return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
-
-
-class _FilesCell(QWidget):
-    """One button per result file of a job."""
-
-    download_clicked = Signal(int, str)
-    open_clicked = Signal(int, str)
-    show_folder_clicked = Signal(int, str)
-
-    def __init__(self, job_id: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.job_id = job_id
-        self.buttons: dict[str, QToolButton] = {}
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(2, 3, 2, 3)
-        self._layout.setSpacing(5)
-        self._layout.addStretch()
-
-    def show_files(self, files: list[FileState]) -> None:
-        for state in files:
-            button = self.buttons.get(state.name) or self._add_button(state.name)
-            _describe_button(button, state)
-
-    def needed_width(self) -> int:
-        """The width that shows every button whole."""
-        margins = self._layout.contentsMargins()
-        spacing = self._layout.spacing() * max(len(self.buttons) - 1, 0)
-        buttons = sum(b.minimumWidth() for b in self.buttons.values())
-        return margins.left() + buttons + spacing + margins.right()
-
-    def _add_button(self, name: str) -> QToolButton:
-        button = QToolButton(self)
-        button.setObjectName("fileButton")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-
-        menu = QMenu(button)
-        download = menu.addAction("Download")
-        download.triggered.connect(
-            lambda: self.download_clicked.emit(self.job_id, name)
-        )
-        open_action = menu.addAction("Open")
-        open_action.triggered.connect(lambda: self.open_clicked.emit(self.job_id, name))
-        folder = menu.addAction("Show in folder")
-        folder.triggered.connect(
-            lambda: self.show_folder_clicked.emit(self.job_id, name)
-        )
-        button.setMenu(menu)
-        button.clicked.connect(lambda: self._on_button_clicked(name))
-
-        self._layout.insertWidget(self._layout.count() - 1, button)
-        self.buttons[name] = button
-        return button
-
-    def _on_button_clicked(self, name: str) -> None:
-        # Downloaded first if needed, then opened.
-        self.open_clicked.emit(self.job_id, name)
-
-
-def _describe_button(button: QToolButton, state: FileState) -> None:
-    button.setProperty("saved", state.state == "saved")
-    if state.state == "saved":
-        button.setText(f"✓ {state.name}")
-        button.setToolTip(f"Saved to {state.path}. Click to open it.")
-    elif state.state == "downloading":
-        share = f" {100 * state.received // state.total}%" if state.total else ""
-        button.setText(f"⤓ {state.name}{share}")
-        button.setToolTip("Downloading…")
-    elif state.state == "failed":
-        button.setText(f"⚠ {state.name}")
-        button.setToolTip(f"The download failed: {state.message} Click to retry.")
-    else:
-        button.setText(f"⤓ {state.name}")
-        button.setToolTip(
-            "Click to download and open it; the menu can also only download it "
-            "or show its folder."
-        )
-    button.setEnabled(state.state != "downloading")
-    # The "saved" property changes the look: have the stylesheet read it again.
-    button.style().unpolish(button)
-    button.style().polish(button)
-    # The whole name, always: a cut "tri….json" cannot be told apart.
-    button.setMinimumWidth(button.sizeHint().width())
 
 
 class _ProgressDelegate(QStyledItemDelegate):

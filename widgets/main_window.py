@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -31,6 +30,7 @@ from widgets.banner import Banner
 from widgets.catalog import CatalogView
 from widgets.icons import APP_ICON, icon
 from widgets.jobs_panel import JobsPanel
+from widgets.plain_text import message_box, plain_label, tooltip
 from widgets.report_page import ReportPage
 from widgets.sign_in import SignInDialog
 
@@ -65,12 +65,8 @@ class Layout:
     jobs_split: bytes = b""
 
 
-CONNECTION_DOTS = {
-    "offline": "#8b8d98",
-    "connecting": "#f5a524",
-    "online": "#30a46c",
-    "error": "#e5484d",
-}
+# The states of the connection; the theme colours the dot of each.
+CONNECTION_STATES = ("offline", "connecting", "online", "error")
 
 
 class MainWindow(QMainWindow):
@@ -177,7 +173,13 @@ class MainWindow(QMainWindow):
         help_menu.addAction(_action(self, "&About", "", self._on_about))
 
     def _build_status_bar(self) -> None:
-        self.connection_label = QLabel()
+        # The dot is a label of its own: the text beside it (a user and a
+        # host the gateway named) is shown as plain text.
+        self.connection_dot = plain_label("●")
+        self.connection_dot.setObjectName("connectionDot")
+        self.connection_label = plain_label()
+        self.connection_label.setObjectName("connectionText")
+        self.statusBar().addPermanentWidget(self.connection_dot)
         self.statusBar().addPermanentWidget(self.connection_label)
         self.set_connection("offline", "Not signed in")
 
@@ -185,10 +187,14 @@ class MainWindow(QMainWindow):
 
     def set_connection(self, state: str, text: str) -> None:
         """Show the connection state (offline, connecting, online, error)."""
-        color = CONNECTION_DOTS.get(state, CONNECTION_DOTS["offline"])
-        self.connection_label.setText(f'<span style="color:{color}">●</span> {text}')
-        self.connection_label.setProperty("state", state)
-        self.connection_label.setToolTip(text)
+        state = state if state in CONNECTION_STATES else "offline"
+        self.connection_label.setText(text)
+        self.connection_label.setToolTip(tooltip(text))
+        for label in (self.connection_dot, self.connection_label):
+            label.setProperty("state", state)
+            # The stylesheet picks the dot's colour from the state property.
+            label.style().unpolish(label)
+            label.style().polish(label)
 
     @property
     def connection_state(self) -> str:
@@ -205,7 +211,7 @@ class MainWindow(QMainWindow):
 
     def show_crash(self, text: str) -> QMessageBox:
         """Tell that something went wrong inside the app (not modal)."""
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Critical,
             f"{APP_NAME}: unexpected problem",
             text,
@@ -250,7 +256,7 @@ class MainWindow(QMainWindow):
 
     def _ask_to_quit(self, running: int) -> QMessageBox:
         text = QUIT_TEXT_ONE if running == 1 else QUIT_TEXT.format(count=running)
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Question,
             f"Quit {APP_NAME}?",
             text,
@@ -313,13 +319,15 @@ class MainWindow(QMainWindow):
         self.catalog.search.selectAll()
 
     def _on_about(self) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle(f"About {APP_NAME}")
-        box.setIconPixmap(icon(APP_ICON).pixmap(64, 64))
-        box.setText(
-            f"<b>{APP_NAME}</b> {__version__}<br>"
-            "Run reports on Pegasus Gateways and watch them finish."
+        box = message_box(
+            QMessageBox.Icon.NoIcon,
+            f"About {APP_NAME}",
+            f"{APP_NAME} {__version__}\n"
+            "Run reports on Pegasus Gateways and watch them finish.",
+            QMessageBox.StandardButton.Ok,
+            self,
         )
+        box.setIconPixmap(icon(APP_ICON).pixmap(64, 64))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 

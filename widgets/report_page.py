@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from widgets.icons import (
     icon,
     icon_from_bytes,
 )
+from widgets.plain_text import plain_label
 
 ICON_SIZE = 36
 
@@ -77,10 +77,10 @@ class ReportPage(QWidget):
 
     def _build_empty(self) -> QWidget:
         page = QWidget()
-        picture = QLabel()
+        picture = plain_label()
         picture.setPixmap(icon(FALLBACK_REPORT_ICON).pixmap(48, 48))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label = QLabel("Choose a report from the catalog.")
+        self.empty_label = plain_label("Choose a report from the catalog.")
         self.empty_label.setObjectName("muted")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(page)
@@ -91,10 +91,10 @@ class ReportPage(QWidget):
         return page
 
     def _build_report(self) -> QWidget:
-        self.icon_label = QLabel()
-        self.title_label = QLabel()
+        self.icon_label = plain_label()
+        self.title_label = plain_label()
         self.title_label.setObjectName("reportTitle")
-        self.category_label = QLabel()
+        self.category_label = plain_label()
         self.category_label.setObjectName("reportCategory")
         self.description_label = self.form.intro
 
@@ -111,7 +111,7 @@ class ReportPage(QWidget):
         line.setFrameShape(QFrame.Shape.HLine)
         line.setObjectName("separator")
 
-        self.reason_label = QLabel()
+        self.reason_label = plain_label()
         self.reason_label.setObjectName("runReason")
         self.reason_label.setWordWrap(True)
         self.run_button = QPushButton("Run report")

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QPushButton,
@@ -30,6 +29,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets.plain_text import plain_label, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 VISIBLE_ROWS = 8
@@ -217,18 +218,18 @@ class ResourcePicker(QWidget):
         row = self.view.fontMetrics().height() + 6
         list_height = row * VISIBLE_ROWS + 2 * self.view.frameWidth()
 
-        self.placeholder = QLabel(f"Loading {noun}…", self)
+        self.placeholder = plain_label(f"Loading {noun}…", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
         self.retry_button = QPushButton("Retry", self)
-        self.retry_button.setToolTip(f"Ask the gateway for the {noun} again")
+        self.retry_button.setToolTip(tooltip(f"Ask the gateway for the {noun} again"))
         self.retry_button.hide()
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self._waiting_page())
         self.stack.addWidget(self.view)
         self.stack.setFixedHeight(list_height)
 
-        self.count = QLabel(self)
+        self.count = plain_label(parent=self)
         self.clear_button = QPushButton("Clear", self)
         self._lay_out()
 
@@ -288,9 +289,13 @@ class ResourcePicker(QWidget):
         self.count.setText(f"No {self.noun} loaded")
         self.clear_button.setEnabled(bool(self.model.checked()))
 
-    def set_items(self, items: Iterable[tuple[int, str]]) -> None:
-        """Show these (id, name) rows in place of "Loading…"."""
-        self._items = [(int(rid), str(name)) for rid, name in items]
+    def set_items(self, items: Iterable[tuple[Any, Any]]) -> None:
+        """Show these (id, name) rows in place of "Loading…".
+
+        A row whose id is not a whole number cannot be sent in a form: it is
+        left out (the controller says so in the log).
+        """
+        self._items = [(rid, str(name)) for rid, name in items if _is_id(rid)]
         self._loaded = True
         self.retry_button.hide()
         self._rebuild()
@@ -307,8 +312,8 @@ class ResourcePicker(QWidget):
         """The chosen ids, smallest first (a stable order for the payload)."""
         return sorted(self.model.checked())
 
-    def set_selected_ids(self, ids: Iterable[int]) -> None:
-        wanted = {int(rid) for rid in ids}
+    def set_selected_ids(self, ids: Iterable[Any]) -> None:
+        wanted = {rid for rid in ids if _is_id(rid)}
         self.model.set_checked(wanted)
         if self._loaded and not wanted <= self.model.ids():
             self._rebuild()
@@ -356,6 +361,10 @@ class ResourcePicker(QWidget):
     def _on_model_checked_changed(self) -> None:
         self._show_count()
         self.selection_changed.emit()
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_checked(value: Any) -> bool:

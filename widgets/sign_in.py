@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from widgets.icons import APP_ICON, icon
+from widgets.plain_text import plain_label
 
 INPUT_WIDTH = 300
 
@@ -70,14 +71,14 @@ class SignInDialog(QDialog):
         choices.addButton(self.password_choice)
         choices.addButton(self.token_choice)
 
-        self.error_label = QLabel()
+        self.error_label = plain_label()
         self.error_label.setObjectName("signInError")
         self.error_label.setWordWrap(True)
         self.error_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.error_label.hide()
-        self.busy_label = QLabel()
+        self.busy_label = plain_label()
         self.busy_label.setObjectName("muted")
         self.busy_label.hide()
 
@@ -95,11 +96,11 @@ class SignInDialog(QDialog):
         self._on_inputs_changed()
 
     def _build_layout(self) -> None:
-        logo = QLabel()
+        logo = plain_label()
         logo.setPixmap(icon(APP_ICON).pixmap(48, 48))
-        title = QLabel("Sign in to a Pegasus Gateway")
+        title = plain_label("Sign in to a Pegasus Gateway")
         title.setObjectName("dialogTitle")
-        hint = QLabel("Your reports run on your gateway, or try the local demo.")
+        hint = plain_label("Your reports run on your gateway, or try the local demo.")
         hint.setObjectName("muted")
         hint.setWordWrap(True)
         heading = QVBoxLayout()
@@ -117,11 +118,11 @@ class SignInDialog(QDialog):
         how.addStretch()
 
         form = QFormLayout()
-        form.addRow("Gateway address", self.url_edit)
-        form.addRow("Sign in with", how)
-        form.addRow("User name", self.user_edit)
-        form.addRow("Password", self.password_edit)
-        form.addRow("Token", self.token_edit)
+        form.addRow(_buddy_label("Gateway address", self.url_edit), self.url_edit)
+        form.addRow(plain_label("Sign in with"), how)
+        form.addRow(_buddy_label("User name", self.user_edit), self.user_edit)
+        form.addRow(_buddy_label("Password", self.password_edit), self.password_edit)
+        form.addRow(_buddy_label("Token", self.token_edit), self.token_edit)
         self._form = form
 
         buttons = QHBoxLayout()
@@ -223,3 +224,10 @@ class SignInDialog(QDialog):
 
     def _on_demo_clicked(self) -> None:
         self.demo_requested.emit()
+
+
+def _buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label that belongs to its input (for screen readers and clicks)."""
+    label = plain_label(text)
+    label.setBuddy(buddy)
+    return label

@@ -219,6 +219,12 @@ QToolButton#fileButton::menu-arrow {{
 
 QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; }}
 QStatusBar QLabel {{ color: {MUTED}; padding: 0 6px; }}
+QStatusBar QLabel#connectionDot {{ padding: 0 0 0 6px; }}
+QStatusBar QLabel#connectionText {{ padding: 0 6px 0 2px; }}
+QStatusBar QLabel#connectionDot[state="offline"] {{ color: #8b8d98; }}
+QStatusBar QLabel#connectionDot[state="connecting"] {{ color: #f5a524; }}
+QStatusBar QLabel#connectionDot[state="online"] {{ color: #30a46c; }}
+QStatusBar QLabel#connectionDot[state="error"] {{ color: #e5484d; }}
 """
 
 

@@ -3,8 +3,11 @@
 A manifest may give each script an https icon. The catalog shows the
 category's icon at once and swaps in the real one if it arrives; an icon
 that cannot be fetched quickly, is too big or is not a picture is simply
-not used. Icons come from third-party servers, so the gateway's token is
-never sent with them.
+not used. Icons come from third-party servers named by whoever wrote the
+manifest, and are fetched as soon as the catalog loads, unasked: so only
+https addresses are fetched (http only on this machine, for a local
+engine), redirects are never followed, and the gateway's token is never
+sent with them.
 """
 
 import asyncio
@@ -14,31 +17,62 @@ from collections.abc import Callable
 
 import httpx
 
+from app.addresses import is_loopback_host
+
 log = logging.getLogger(__name__)
 
 ICON_TIMEOUT = 5.0
+# A whole icon, however slowly its bytes trickle in.
+ICON_DEADLINE = 2 * ICON_TIMEOUT
 MAX_ICON_BYTES = 512 * 1024
 MAX_PARALLEL = 4
 
 HostPolicy = Callable[[str], bool]
 
 
+def icon_url_problem(url: str) -> str | None:
+    """Why an icon address may not be fetched; None when it may.
+
+    https anywhere, or http to this machine; a plain http request to another
+    host could be read or changed on the way, or aimed at a service of the
+    user's network (a cloud metadata address) by a manifest.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "it is not a valid address"
+    scheme = parts.scheme.lower()
+    if not host:
+        return "it names no host"
+    if scheme == "https":
+        return None
+    if scheme == "http":
+        return None if is_loopback_host(host) else "plain http to another host"
+    return f"{scheme or 'no'} scheme"
+
+
 def any_host(url: str) -> bool:
+    """No limit beyond icon_url_problem's (the app's own policy)."""
     return True
 
 
 def loopback_only(url: str) -> bool:
     """For tests: only icons served on this machine may be fetched."""
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
+    return is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
 
 
 class IconFetcher:
-    """Downloads icon files; one client, closed with aclose()."""
+    """Downloads icon files; closed with aclose().
+
+    allow narrows which icons are fetched (tests fetch only from loopback);
+    icon_url_problem always applies, whatever allow says.
+    """
 
     def __init__(self, allow: HostPolicy = any_host) -> None:
         self._allow = allow
-        self._client = httpx.AsyncClient(timeout=ICON_TIMEOUT, follow_redirects=True)
+        # Loopback icons never go through the environment's proxy.
+        self._clients: dict[bool, httpx.AsyncClient] = {}
         self._limit = asyncio.Semaphore(MAX_PARALLEL)
         self._cache: dict[str, bytes | None] = {}
 
@@ -46,7 +80,9 @@ class IconFetcher:
         """The icon's bytes, or None when it cannot or may not be fetched."""
         if url in self._cache:
             return self._cache[url]
-        if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        problem = icon_url_problem(url)
+        if problem is not None:
+            log.debug("icon %s not fetched: %s", url, problem)
             return None
         if not self._allow(url):
             log.debug("icon %s not fetched: host not allowed", url)
@@ -59,8 +95,12 @@ class IconFetcher:
 
     async def _download(self, url: str) -> bytes | None:
         try:
-            async with self._client.stream("GET", url) as response:
+            async with (
+                asyncio.timeout(ICON_DEADLINE),
+                self._client_for(url).stream("GET", url) as response,
+            ):
                 if response.status_code != 200:
+                    # A redirect ends here too: where it points was not vetted.
                     log.debug("icon %s: HTTP %s", url, response.status_code)
                     return None
                 data = bytearray()
@@ -70,10 +110,22 @@ class IconFetcher:
                         log.debug("icon %s is larger than %d bytes", url, len(data))
                         return None
                 return bytes(data)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, TimeoutError) as exc:
             # A missing icon is not worth a warning: the fallback is shown.
-            log.debug("icon %s could not be fetched: %s", url, exc)
+            log.debug("icon %s could not be fetched: %s", url, str(exc) or "too slow")
             return None
 
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        direct = is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
+        client = self._clients.get(direct)
+        if client is None:
+            client = httpx.AsyncClient(
+                timeout=ICON_TIMEOUT, follow_redirects=False, trust_env=not direct
+            )
+            self._clients[direct] = client
+        return client
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()

@@ -63,6 +63,7 @@ class JobsController(QObject):
 
         panel.download_requested.connect(self._on_panel_download_requested)
         panel.open_failed.connect(self._on_panel_open_failed)
+        panel.open_refused.connect(self._on_panel_open_refused)
         panel.set_download_folder(self.download_folder)
 
     @property
@@ -179,6 +180,10 @@ class JobsController(QObject):
     def _on_panel_open_failed(self, message: str) -> None:
         log.warning("%s", message)
         self._notices.error(message)
+
+    def _on_panel_open_refused(self, message: str) -> None:
+        log.info("%s", message)
+        self._notices.warning(message)
 
 
 def _files_left(names: list[str]) -> str:

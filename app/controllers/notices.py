@@ -66,6 +66,10 @@ class Notices:
         # No full stop added: these often end with a path to copy.
         self._window.show_info(text, "success")
 
+    def warning(self, text: str) -> None:
+        # No full stop added either: these too may end with a path.
+        self._window.show_info(text, "warning")
+
     def info(self, text: str) -> None:
         self._window.show_info(sentence(text), "info")
 

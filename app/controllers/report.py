@@ -33,6 +33,8 @@ Choices = list[tuple[Any, str]]
 ScriptKey = tuple[str, str]
 
 READY_TEXT = "Ready to run (Ctrl+Return)."
+# How many odd ids a warning about a resource list quotes.
+ODD_IDS_SHOWN = 3
 RETRY_HINT = "Press Retry in the list to load it again."
 
 
@@ -135,8 +137,8 @@ class ReportController(QObject):
             self._load_errors[kind] = text
             self._page.set_resource_failed(kind, text)
         else:
-            self._choices[kind] = [(item.get("id"), _name_of(item)) for item in items]
-            log.info("%d %s loaded for the forms", len(items), kind)
+            self._choices[kind] = _choices_of(kind, items)
+            log.info("%d %s loaded for the forms", len(self._choices[kind]), kind)
             if kind in self._needed():
                 self._page.set_resource_choices(kind, self._choices[kind])
         finally:
@@ -234,6 +236,38 @@ def _field_problem(script: Script, path: str, message: str) -> str:
     if rest:
         label = f"{label} {rest}"
     return sentence(f"'{label}' {message}")
+
+
+def _choices_of(kind: str, items: list[dict[str, Any]]) -> Choices:
+    """(id, name) of each item whose id is a whole number; the rest logged.
+
+    Forms send ids as integers, and an item without one cannot be picked:
+    it is left out, and said once for the whole list, not once per item.
+    """
+    choices: Choices = []
+    odd: list[Any] = []
+    for item in items:
+        rid = item.get("id")
+        if isinstance(rid, int) and not isinstance(rid, bool):
+            choices.append((rid, _name_of(item)))
+        else:
+            odd.append(rid)
+
+    if odd:
+        shown = ", ".join(repr(rid)[:40] for rid in odd[:ODD_IDS_SHOWN])
+        more = (
+            f" and {len(odd) - ODD_IDS_SHOWN} more" if len(odd) > ODD_IDS_SHOWN else ""
+        )
+        log.warning(
+            "%d of the %d %s the gateway listed have no whole-number id and "
+            "cannot be picked (ids: %s%s)",
+            len(odd),
+            len(items),
+            kind,
+            shown,
+            more,
+        )
+    return choices
 
 
 def _name_of(item: dict[str, Any]) -> str:

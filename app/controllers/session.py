@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from app.addresses import without_user_info
 from app.controllers.notices import Notices, sentence
 from app.controllers.tasks import TaskOwner
 from app.errors import AuthError, PegasusError
@@ -125,10 +126,12 @@ class SessionController(QObject):
     # -- starting points ------------------------------------------------------
 
     def ask_to_sign_in(self, url: str = "", user: str = "") -> None:
-        """Open the sign-in dialog with the given or remembered gateway."""
-        self._dialog.set_values(
-            url or self._settings.gateway_url, user or self._settings.username
-        )
+        """Open the sign-in dialog with the given or remembered gateway.
+
+        A password written into the address (--gateway) is not shown.
+        """
+        address = without_user_info(url or self._settings.gateway_url)
+        self._dialog.set_values(address, user or self._settings.username)
         self._dialog.open()
 
     def use_demo(self) -> None:
@@ -189,10 +192,11 @@ class SessionController(QObject):
         token: str = "",
         demo: bool = False,
     ) -> None:
-        shown_url = url.strip()
-        self._busy(f"Signing in to {shown_url}…")
+        # A password typed into the address is never shown, not even for
+        # the moment before Gateway() refuses the address.
+        self._busy(f"Signing in to {without_user_info(url.strip())}…")
         try:
-            gateway = Gateway(shown_url, token=token or None)
+            gateway = Gateway(url.strip(), token=token or None)
         except PegasusError as exc:
             self._failed("Cannot sign in", str(exc))
             return

@@ -2,7 +2,9 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import queue
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import uvicorn
@@ -40,6 +42,40 @@ async def serving(routes: dict[str, Handler]) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+@contextlib.contextmanager
+def serving_in_thread(routes: dict[str, Handler]) -> Iterator[str]:
+    """serving(), on an event loop of its own in a thread; yield the URL.
+
+    For the GUI tests, whose asyncio loop runs only while qtbot waits: a
+    server there would stop answering between two waits.
+    """
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+    started: queue.Queue[str | BaseException] = queue.Queue()
+
+    async def serve() -> None:
+        try:
+            async with serving(routes) as url:
+                started.put(url)
+                await stop.wait()
+        except BaseException as exc:
+            # The test waiting for the URL gets the failure instead.
+            started.put(exc)
+            raise
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
+    thread.start()
+    try:
+        first = started.get(timeout=30)
+        if isinstance(first, BaseException):
+            raise first
+        yield first
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        loop.close()
 
 
 @contextlib.asynccontextmanager

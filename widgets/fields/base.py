@@ -16,6 +16,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.forms import FieldSpec, FormContext
+from widgets.plain_text import plain_label, tooltip
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ ERROR_COLOR = "#c62828"
 
 def hint_label(text: str = "", parent: QWidget | None = None) -> QLabel:
     """A small grey line of help under a control."""
-    label = QLabel(text, parent)
+    label = plain_label(text, parent)
     label.setWordWrap(True)
     font = label.font()
     font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
@@ -48,7 +49,7 @@ def hint_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 def error_label(parent: QWidget | None = None) -> QLabel:
     """A red line for a field's error; hidden while there is none."""
-    label = QLabel(parent)
+    label = plain_label(parent=parent)
     label.setWordWrap(True)
     label.setStyleSheet(f"color: {ERROR_COLOR};")
     label.hide()
@@ -111,7 +112,7 @@ class FieldEditor(QWidget):
         for widget in self.focus_widgets():
             widget.setAccessibleName(name)
             if description:
-                widget.setToolTip(description)
+                widget.setToolTip(tooltip(description))
                 widget.setAccessibleDescription(description)
 
     def child_errors(self, errors: dict[str, str]) -> dict[str, str]:

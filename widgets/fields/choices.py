@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app.forms import FieldSpec
 from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
+from widgets.plain_text import button_text, tooltip
 
 # From this many choices on, the list can be searched by typing (time zones).
 SEARCHABLE_FROM = 16
@@ -149,7 +150,7 @@ class MultiChoiceEditor(FieldEditor):
         grid.setContentsMargins(0, 0, 0, 0)
         self.boxes: list[QCheckBox] = []
         for index, (_, label) in enumerate(spec.choices):
-            box = QCheckBox(label, self)
+            box = QCheckBox(button_text(label), self)
             box.setEnabled(not spec.read_only)
             box.toggled.connect(self._on_box_toggled)
             grid.addWidget(box, index // BOXES_PER_ROW, index % BOXES_PER_ROW)
@@ -183,10 +184,11 @@ class MultiChoiceEditor(FieldEditor):
         return list(self.boxes)
 
     def describe(self, name: str, description: str) -> None:
-        for box in self.boxes:
-            box.setAccessibleName(f"{name}: {box.text()}")
+        labels = [label for _, label in self.spec.choices]
+        for box, label in zip(self.boxes, labels, strict=True):
+            box.setAccessibleName(f"{name}: {label}")
             if description:
-                box.setToolTip(description)
+                box.setToolTip(tooltip(description))
 
     def _on_box_toggled(self, _checked: bool) -> None:
         self.changed.emit()

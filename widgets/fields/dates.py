@@ -18,6 +18,7 @@ from app.forms import FieldSpec, date_text, today_in, wall_time_text
 from app.validation import parse_wall_time
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor
 from widgets.fields.wall_time import DATE_EXAMPLE, DATETIME_EXAMPLE, WallTimeEdit
+from widgets.plain_text import tooltip
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class _MomentEditor(FieldEditor):
         if self.check is not None:
             self.check.setAccessibleName(f"Set {name}")
             self.check.setToolTip(
-                f"Tick to set {self.spec.title}; unticked, it is left out"
+                tooltip(f"Tick to set {self.spec.title}; unticked, it is left out")
             )
 
     def _start(self) -> dt.datetime:

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 from app.forms import FieldSpec
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, hint_label
 from widgets.fields.rows import REQUIRED_MARK, FieldRows
+from widgets.plain_text import button_text, tooltip
 
 
 class ObjectEditor(FieldEditor):
@@ -19,7 +20,7 @@ class ObjectEditor(FieldEditor):
     ) -> None:
         super().__init__(spec, env, parent)
         title = spec.title + (REQUIRED_MARK if spec.required else "")
-        self.box = QGroupBox(title, self)
+        self.box = QGroupBox(button_text(title), self)
         self.box.setEnabled(not spec.read_only)
         inner = QVBoxLayout(self.box)
         if spec.description:
@@ -51,7 +52,7 @@ class ObjectEditor(FieldEditor):
     def describe(self, name: str, description: str) -> None:
         self.box.setAccessibleName(name)
         if description:
-            self.box.setToolTip(description)
+            self.box.setToolTip(tooltip(description))
 
     def child_errors(self, errors: dict[str, str]) -> dict[str, str]:
         return self.rows.show_errors(errors)

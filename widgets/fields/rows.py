@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 from app.forms import JSON, FieldSpec, describe_subpath
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, error_label, hint_label
 from widgets.fields.wheel import guard_wheel
+from widgets.plain_text import button_text, plain_label, tooltip
 
 REQUIRED_MARK = " *"
 # Longer titles wrap onto a second line instead of widening the form.
@@ -93,13 +94,15 @@ class FieldRows(QWidget):
         if editor.spans_row:
             self.layout_.addRow(cell)
         else:
-            label = QLabel(_label_text(spec), self)
+            label = plain_label(_label_text(spec), self)
             if label.sizeHint().width() > LABEL_MAX_WIDTH:
                 label.setWordWrap(True)
                 label.setMaximumWidth(LABEL_MAX_WIDTH)
             label.setBuddy(editor.focus_widgets()[0])
             tip = [spec.description] if spec.description else []
-            label.setToolTip("\n".join([*tip, "Required"] if spec.required else tip))
+            label.setToolTip(
+                tooltip("\n".join([*tip, "Required"] if spec.required else tip))
+            )
             self.layout_.addRow(label, cell)
         editor.changed.connect(self._on_editor_changed)
         return FieldRow(spec, editor, label, error, [])
@@ -112,7 +115,9 @@ class FieldRows(QWidget):
         # Each field is one layout row, each extra row sits just above its field.
         index = self.rows.index(row)
         position = index + sum(len(r.before) for r in self.rows[: index + 1])
-        self.layout_.insertRow(position, label, widget)
+        title = plain_label(button_text(label), self)
+        title.setBuddy(widget)
+        self.layout_.insertRow(position, title, widget)
         guard_wheel(widget)
         row.before.append(widget)
 
@@ -175,7 +180,7 @@ class FieldRows(QWidget):
 
 def _label_text(spec: FieldSpec) -> str:
     # A label with a buddy reads "&" as a shortcut mark: keep it as text.
-    title = spec.title.replace("&", "&&")
+    title = button_text(spec.title)
     return title + (REQUIRED_MARK if spec.required else "")
 
 
