@@ -23,6 +23,8 @@ from app.local_stack import DemoStack
 from app.paths import DATA_DIR_ENV
 from app.settings import Settings
 
+pytest_plugins = ["support.engine_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

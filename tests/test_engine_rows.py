@@ -10,7 +10,6 @@ job token; the engine runs as `python -m app engine`.
 import datetime as dt
 import time
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,32 +24,6 @@ from support.engine_gateway import (
     rows_of_csv,
     wall,
 )
-
-from app.children import LocalServer, app_command
-
-
-@pytest.fixture(scope="module")
-def gateway() -> Iterator[RecordingGateway]:
-    fake = RecordingGateway()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    files = tmp_path_factory.mktemp("engine-files")
-    server = LocalServer(
-        "engine", app_command("engine", "--port", "0", "--files", str(files))
-    )
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
-
 
 # ---- periods: the future, daylight saving, empty ones ----------------------
 

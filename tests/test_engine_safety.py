@@ -28,33 +28,6 @@ from app.children import LocalServer, app_command
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def gateway() -> Iterator[RecordingGateway]:
-    fake = RecordingGateway()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture(scope="module")
-def engine_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("engine-files")
-
-
-@pytest.fixture(scope="module")
-def engine(engine_files: Path) -> Iterator[str]:
-    server = LocalServer(
-        "engine", app_command("engine", "--port", "0", "--files", str(engine_files))
-    )
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
 def run_one_good_job(engine: str, gateway: RecordingGateway) -> None:
     """A job that must end done: once it has, an earlier one would have begun."""
     job_id, _, answer = post_job(engine, gateway, "idling", {**PERIOD, "vehicles": [2]})

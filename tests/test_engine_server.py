@@ -7,7 +7,6 @@ the engine runs as `python -m app engine`.
 import datetime as dt
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,33 +23,6 @@ from support.engine_gateway import (
 )
 
 from app.children import LocalServer, app_command
-
-
-@pytest.fixture(scope="module")
-def gateway() -> Iterator[RecordingGateway]:
-    fake = RecordingGateway()
-    fake.start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
-@pytest.fixture(scope="module")
-def engine_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("engine-files")
-
-
-@pytest.fixture(scope="module")
-def engine(engine_files: Path) -> Iterator[str]:
-    server = LocalServer(
-        "engine", app_command("engine", "--port", "0", "--files", str(engine_files))
-    )
-    url = server.start()
-    try:
-        yield url
-    finally:
-        server.stop()
 
 
 def test_the_manifest_offers_the_three_reports(engine: str) -> None:
