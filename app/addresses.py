@@ -55,6 +55,11 @@ def normalize_site_url(url: str) -> str:
 
 def url_problem(text: str) -> str | None:
     """What is wrong with an http(s) address, in a few words; None if nothing."""
+    # Said first: urllib would read "host:80 extra" as a port that is no number.
+    if " " in text:
+        return "it contains a space"
+    if any(character.isspace() for character in text):
+        return "it contains a tab or a line break"
     try:
         parsed = urllib.parse.urlsplit(text)
         port = parsed.port

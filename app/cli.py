@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "sandbox": ("app.sandbox.cli", "serve the local sandbox gateway on loopback"),
 }
 GUI_MODULE = "app.gui"
+DEBUG_HELP = "log requests and timings to stderr"
 
 
 def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
@@ -33,14 +34,17 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
     parser.add_argument(
         "--version", action="version", version=f"%(prog)s {__version__}"
     )
-    parser.add_argument(
-        "--debug", action="store_true", help="log requests and timings to stderr"
-    )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
 
     wanted = subcommand_of(argv)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        # Also after the subcommand, where people put it. SUPPRESS: left
+        # out there, it must not undo a --debug given before the subcommand.
+        sub.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP
+        )
         # Only the chosen subcommand's module is imported, to keep start-up light.
         if name == wanted:
             importlib.import_module(module_name).configure(sub)

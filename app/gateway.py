@@ -74,6 +74,9 @@ class Gateway:
         self.timeout = timeout
         self.deadline = deadline if deadline is not None else 2 * timeout
         self._token = token or None
+        # Whether the gateway has taken the session yet: a 401 before that is
+        # a token given from outside that was never good, not an expiry.
+        self._accepted = False
         self._clients: dict[bool, httpx.AsyncClient] = {}
 
     @property
@@ -82,7 +85,11 @@ class Gateway:
 
     @token.setter
     def token(self, value: str | None) -> None:
+        """A token from outside: until a call succeeds with it, a 401 says
+        the gateway did not accept this token (rather than that the session
+        ended)."""
         self._token = value or None
+        self._accepted = False
 
     def __repr__(self) -> str:
         state = "signed in" if self._token else "not signed in"
@@ -121,6 +128,7 @@ class Gateway:
                 call=self._call("POST", "/login"),
             )
         self._token = token.strip()
+        self._accepted = True
         log.info("signed in to %s as %s", self.site_url, username)
 
     async def user(self) -> dict[str, Any]:
@@ -415,16 +423,10 @@ class Gateway:
         """Raise the app's error for any answer but a success."""
         status = response.status_code
         if status < 300:
+            self._accepted = self._accepted or not signing_in
             return
         if status == 401:
-            if signing_in:
-                log.warning("%s: the gateway refused the user name or password", call)
-                raise AuthError("the gateway refused the user name or password")
-            # For support: a 401 is also what a user lacking a permission gets.
-            log.warning("%s: 401, the session expired or lacks a permission", call)
-            raise AuthError(
-                f"the gateway no longer accepts your sign-in ({call}); sign in again"
-            )
+            raise self._auth_error(call, signing_in=signing_in)
         if status < 400:
             location = response.headers.get("location", "somewhere else")
             raise GatewayError(
@@ -434,14 +436,54 @@ class Gateway:
                 call=call,
             )
 
-        hint = _STATUS_HINTS.get(status, "")
+        message = _message_suffix(response)
         error = GatewayError(
-            f"{call} failed with HTTP {status}{_message_suffix(response)}{hint}",
+            f"{call} failed with HTTP {status}{message}{self._hint(status, message)}",
             status=status,
             call=call,
         )
         log.warning("%s", error)
         raise error
+
+    def _auth_error(self, call: str, *, signing_in: bool) -> AuthError:
+        """The words for a 401: which credentials were refused, and when."""
+        if signing_in:
+            log.warning("%s: the gateway refused the user name or password", call)
+            return AuthError("the gateway refused the user name or password")
+        if not self._accepted:
+            log.warning("%s: 401 for a token not yet accepted", call)
+            return AuthError(
+                f"the gateway did not accept this token ({call}); check the token, "
+                "or sign in with a user name and password"
+            )
+        # For support: a 401 is also what a user lacking a permission gets.
+        log.warning("%s: 401, the session expired or lacks a permission", call)
+        return AuthError(
+            f"the gateway no longer accepts your sign-in ({call}); sign in again"
+        )
+
+    def _hint(self, status: int, message: str) -> str:
+        """What to make of an error status, unless the gateway said it already."""
+        if status != 404:
+            return _STATUS_HINTS.get(status, "")
+
+        # A gateway's own message for a 404 already says there is no such
+        # thing; ours after it would say it a second time.
+        hint = "" if message.startswith(":") else _STATUS_HINTS[404]
+        if not self._accepted:
+            hint += self._address_hint()
+        return hint
+
+    def _address_hint(self) -> str:
+        """For a 404 before any call worked: the address may hold a path too many."""
+        parts = urllib.parse.urlsplit(self.site_url)
+        if not parts.path.strip("/"):
+            return ""
+        origin = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        return (
+            f"; check the gateway address: its site is probably {origin}, "
+            f"without {parts.path}"
+        )
 
     def _json(self, response: httpx.Response) -> Any:
         call = _call_of(response)

@@ -3,8 +3,9 @@
 The same pipeline as the window (catalog, script, args, run, download),
 driven from the command line. Progress goes to stderr, one line per change;
 the paths of the downloaded files go to stdout, one per line, so the output
-can be piped. With --demo the local sandbox gateway and engine are started
-for the run and stopped after it.
+can be piped. With --demo a sandbox gateway and engine of the run's own
+are started in a temporary folder, and stopped and removed after it, so a
+run never meets the window's demo or another run's.
 """
 
 import argparse
@@ -13,8 +14,10 @@ import getpass
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +29,16 @@ from app.errors import JobError, PegasusError, UsageError
 from app.gateway import Gateway
 from app.jobs import Job
 from app.jsonlimits import JsonLimitError, read_json
-from app.local_stack import DemoStack, demo_folder
+from app.local_stack import DemoStack
 from app.manifest import Script
-from app.runs import build_args, is_time_zone, run_report, user_job_prefs, user_tz
+from app.runs import (
+    build_args,
+    folder_problem,
+    is_time_zone,
+    run_report,
+    user_job_prefs,
+    user_tz,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +50,24 @@ EXIT_FAILED = 1  # the job ended in error, or failed once it had started
 EXIT_USAGE = 2  # bad arguments, unknown script, unreachable gateway, ...
 EXIT_INTERRUPTED = 130
 
+# Each `run --demo` has a demo of its own, in a temporary folder removed at
+# its end: the window's demo folder may be in use, or another run's.
+DEMO_PREFIX = "pegasus-reports-demo-"
+
 EPILOG = f"""\
 credentials: prefer the environment over the command line, where other
 users of this computer can read them: {TOKEN_ENV} holds a session token,
 {PASSWORD_ENV} the password for --user.
 
-`python -m app --debug run ...` also shows the log: each request and its
+--debug (before or after `run`) also shows the log: each request and its
 timing (never a token or password).
 
 exit status: 0 the report is done and its files are saved; 1 the job ended
 in error (the engine's message is printed) or failed while running; 2 bad
-arguments or parameters, an unknown script, or a gateway that cannot be
-reached or refuses the sign-in; 130 interrupted by Ctrl+C (a job already
-created on a real gateway goes on running there).
+arguments or parameters (an unknown one included), an --out folder that
+cannot be written, an unknown script, or a gateway that cannot be reached
+or refuses the sign-in; 130 interrupted by Ctrl+C (a job already created
+on a real gateway goes on running there).
 
 example (the line break inside the quotes is part of the JSON):
   python -m app run --demo --script trips --out reports \\
@@ -97,7 +112,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     where.add_argument(
         "--demo",
         action="store_true",
-        help="start the local sandbox gateway and engine in place of --gateway",
+        help="start a local sandbox gateway and engine of its own in place of "
+        "--gateway (in a temporary folder, removed at the end)",
     )
 
     what = parser.add_argument_group("report")
@@ -197,7 +213,7 @@ def _main(args: argparse.Namespace, ctrl_c: CtrlC) -> int:
         request = _read_request(args)
         if args.demo:
             _refuse_with_demo(args)
-            stack = DemoStack(folder=demo_folder())
+            stack = DemoStack(folder=Path(tempfile.mkdtemp(prefix=DEMO_PREFIX)))
             stack.start()
         return asyncio.run(ctrl_c.watch(_run(args, request, stack, ctrl_c)))
     except PegasusError as exc:
@@ -211,6 +227,7 @@ def _main(args: argparse.Namespace, ctrl_c: CtrlC) -> int:
         ctrl_c.disarm()
         if stack is not None:
             stack.stop()
+            _remove_demo_folder(stack.folder)
 
 
 async def _run(
@@ -270,6 +287,15 @@ async def _run(
     return EXIT_DONE
 
 
+def _remove_demo_folder(folder: Path) -> None:
+    """Remove a run's own demo folder, once its servers have stopped."""
+    # TODO(headless): a run killed with SIGKILL leaves its folder in the
+    # system's temporary folder, a few hundred KB, until the OS clears it.
+    shutil.rmtree(folder, ignore_errors=True)
+    if folder.exists():
+        log.warning("could not remove the demo folder %s", folder)
+
+
 def _say_left_running(job_ids: list[int], stack: DemoStack | None) -> None:
     """On a real gateway an interrupted run leaves its job running there."""
     if job_ids and stack is None:
@@ -282,10 +308,17 @@ def _read_request(args: argparse.Namespace) -> RunRequest:
             f"--tz {args.tz!r} is not a known time zone; use a name like "
             "America/New_York or UTC"
         )
+    out = Path(args.out).expanduser()
+    # Checked now, not once the report is made: a run of minutes would
+    # otherwise end in an error about a folder given at the start.
+    problem = folder_problem(out)
+    if problem is not None:
+        raise UsageError(f"--out {args.out} cannot be used: {problem}")
+
     return RunRequest(
         script=args.script.strip(),
         args=_read_args(args.args),
-        out=Path(args.out).expanduser(),
+        out=out,
         engine=args.engine,
         name=args.name,
         tz=args.tz,

@@ -6,9 +6,11 @@ them against the script's schema, create the job, follow it to its end and
 download its files.
 """
 
+import contextlib
 import copy
 import logging
 import os
+import tempfile
 import zoneinfo
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,9 @@ from app.validation import field_errors, summary
 log = logging.getLogger(__name__)
 
 FileListener = Callable[[Path], None]
+
+# Args the app itself adds to a job (PEGASUS_API.md §5.2), wanted or not.
+ADDED_BY_THE_APP = frozenset({"tz", "prefs"})
 
 # User prefs (PEGASUS_API.md §8.2) to job prefs; both spellings seen.
 _DISTANCE = {"km": "km", "kilometer": "km", "kilometers": "km", "meter": "km"}
@@ -62,7 +67,12 @@ def build_args(
 
 
 def check_args(script: Script, args: dict[str, Any]) -> None:
-    """Raise UsageError naming each invalid field, if args do not fit."""
+    """Raise UsageError naming each invalid field, if args do not fit.
+
+    A name the script does not list is refused even where its schema would
+    let it pass: a misspelled `frm` would otherwise be ignored by the
+    engine, and the report run without the value meant.
+    """
     if not script.usable:
         problems = "; ".join(str(p) for p in script.problems if p.severity == "error")
         raise UsageError(
@@ -70,11 +80,62 @@ def check_args(script: Script, args: dict[str, Any]) -> None:
             f"broken ({problems})"
         )
 
+    unknown = unknown_parameters(script, args)
+    if unknown:
+        raise UsageError(_unknown_message(script, unknown))
+
     errors = field_errors(_schema_of(script), args)
     if errors:
         raise UsageError(
             f"the parameters of {script.script!r} are not valid: {summary(errors)}"
         )
+
+
+def unknown_parameters(script: Script, args: dict[str, Any]) -> list[str]:
+    """The top-level names in args that the script's schema does not list.
+
+    tz and prefs are never unknown: the app adds them wherever a schema lets
+    them in. A schema that takes names of its own choosing (patterns, or a
+    schema for any other name) has no unknown names.
+    """
+    schema = script.schema
+    if "patternProperties" in schema or isinstance(
+        schema.get("additionalProperties"), dict
+    ):
+        return []
+    known = set(parameter_names(script)) | ADDED_BY_THE_APP
+    return [name for name in args if name not in known]
+
+
+def parameter_names(script: Script) -> list[str]:
+    """The parameters a script lists, in the order its schema gives them.
+
+    Names listed in a top-level allOf/anyOf/oneOf or if/then/else branch
+    count too: a value there is not unknown.
+    """
+    schema = script.schema
+    branches: list[Any] = [schema]
+    for keyword in ("allOf", "anyOf", "oneOf"):
+        listed = schema.get(keyword)
+        if isinstance(listed, list):
+            branches.extend(listed)
+    branches.extend(schema.get(keyword) for keyword in ("if", "then", "else"))
+
+    names: dict[str, None] = {}
+    for branch in branches:
+        properties = branch.get("properties") if isinstance(branch, dict) else None
+        if isinstance(properties, dict):
+            names.update(dict.fromkeys(properties))
+    return list(names)
+
+
+def _unknown_message(script: Script, unknown: list[str]) -> str:
+    """ "unknown parameter 'frm'; this report takes: from, to, vehicles" """
+    quoted = ", ".join(repr(name) for name in unknown)
+    noun = "parameter" if len(unknown) == 1 else "parameters"
+    names = parameter_names(script)
+    takes = f"takes: {', '.join(names)}" if names else "takes no parameters"
+    return f"unknown {noun} {quoted}; this report {takes}"
 
 
 async def start_run(
@@ -125,6 +186,41 @@ async def download_files(
             _failed_files_message(job, folder, failures, saved=len(paths))
         ) from failures[0][1]
     return paths
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files could not be saved in folder, in a few words; None if they can.
+
+    A folder that does not exist yet must be one that can be made. It is
+    made to find out, then removed again with any parents made for it, so
+    that a report that fails later leaves no empty folder behind.
+    """
+    try:
+        if folder.exists() and not folder.is_dir():
+            return "it is a file, not a folder"
+    except OSError as exc:  # a parent this user may not look into
+        return f"it cannot be looked at ({_reason(exc)})"
+
+    missing = [p for p in (folder, *folder.parents) if not os.path.lexists(p)]
+    try:
+        return _write_problem(folder)
+    finally:
+        for path in missing:  # the deepest first; rmdir leaves a full one
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
+def _write_problem(folder: Path) -> str | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"the folder cannot be made there ({_reason(exc)})"
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".pegasus-check-"):
+            pass
+    except OSError as exc:
+        return f"files cannot be written in it ({_reason(exc)})"
+    return None
 
 
 def _failed_files_message(

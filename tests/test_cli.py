@@ -23,3 +23,19 @@ def test_a_word_after_an_option_that_takes_a_value_is_that_value(
 
     assert args.command == command
     assert getattr(args, "user", None) == user
+
+
+@pytest.mark.parametrize(
+    ("argv", "debug"),
+    [
+        (["run", "--debug", "--demo", "--script", "trips"], True),
+        (["--debug", "run", "--demo", "--script", "trips"], True),
+        (["run", "--demo", "--script", "trips"], False),
+        (["sandbox", "--port", "0", "--debug"], True),
+        (["--debug"], True),
+    ],
+)
+def test_debug_may_come_before_or_after_the_subcommand(
+    argv: list[str], debug: bool
+) -> None:
+    assert build_parser(argv).parse_args(argv).debug is debug

@@ -179,6 +179,26 @@ def test_a_period_holding_no_time_ends_the_job_in_error(
     assert gateway.requests_with(token) == []
 
 
+@pytest.mark.parametrize("script", ["idling", "trips"])
+def test_a_period_that_has_not_begun_ends_the_job_in_error(
+    engine: str, gateway: RecordingGateway, script: str
+) -> None:
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    period = {"from": f"{tomorrow}T00:00:00", "to": f"{tomorrow}T23:59:59"}
+    job_id, token, _ = post_job(
+        engine, gateway, script, {**period, "tz": "UTC", "vehicles": [1]}
+    )
+
+    final = gateway.wait_for_end(job_id)
+
+    assert final["state"] == "error"
+    assert final["result"]["error"] == (
+        f"the period starts at {period['from']} (UTC), after the report was "
+        "started: nothing has happened in it yet"
+    )
+    assert gateway.requests_with(token) == []
+
+
 def test_a_period_longer_than_a_year_ends_the_job_before_any_request(
     engine: str, gateway: RecordingGateway
 ) -> None:

@@ -48,6 +48,28 @@ def test_the_manifest_offers_the_three_reports(engine: str) -> None:
     assert manifest["definitions"]["min_idle"]["maximum"] == 1440
 
 
+def test_the_manifest_offers_only_settings_that_change_the_files(
+    engine: str, gateway: RecordingGateway
+) -> None:
+    manifest = httpx.get(f"{engine}/manifest", timeout=10).json()
+
+    prefs = manifest["definitions"]["prefs"]
+    assert set(prefs["properties"]) == {"distance", "speed"}
+    fleet = next(s for s in manifest["scripts"] if s["script"] == "fleet_status")
+    stale_after = fleet["parameters_schema"]["properties"]["stale_after"]
+    assert stale_after["title"] == "Stale after"
+    assert "stale" in stale_after["description"]
+
+    # What a gateway adds to prefs on its own is still taken, and ignored.
+    sent = {"distance": "mile", "speed": "mph", "volume": "gallon", "language": "es"}
+    job_id, _, _ = post_job(
+        engine, gateway, "trips", {**PERIOD, "vehicles": [1], "prefs": sent}
+    )
+    final = gateway.wait_for_end(job_id)
+    assert final["state"] == "done", final
+    assert final["result"]["summary"]["distance_unit"] == "mile"
+
+
 # ---- a job from start to files -----------------------------------------
 
 

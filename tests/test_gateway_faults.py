@@ -110,16 +110,52 @@ async def test_a_refused_password_says_so() -> None:
 
 @pytest.mark.asyncio
 async def test_a_session_refused_later_asks_to_sign_in_again() -> None:
+    answers = iter([200, 401])
+
     async def user(request: Request) -> Response:
-        return JSONResponse({"message": "Session expired"}, status_code=401)
+        status = next(answers)
+        return JSONResponse({"message": "Session expired"}, status_code=status)
 
     async with gateway_on({"/api/user": user}, token=TOKEN) as gateway:
+        await gateway.user()  # the token worked once
         with pytest.raises(AuthError) as caught:
             await gateway.user()
 
     # Plain words, with the call named for support; no status code.
     assert str(caught.value) == (
         "the gateway no longer accepts your sign-in (GET /api/user); sign in again"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_token_refused_on_its_first_call_is_named_as_the_token() -> None:
+    async def user(request: Request) -> Response:
+        return JSONResponse({"message": "Invalid token"}, status_code=401)
+
+    async with gateway_on({"/api/user": user}) as gateway:
+        gateway.token = TOKEN
+        with pytest.raises(AuthError) as caught:
+            await gateway.user()
+
+    assert str(caught.value) == (
+        "the gateway did not accept this token (GET /api/user); check the token, "
+        "or sign in with a user name and password"
+    )
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.asyncio
+async def test_a_404_without_a_message_of_the_gateways_says_what_it_means() -> None:
+    async def vehicles(request: Request) -> Response:
+        return Response(status_code=404)
+
+    async with gateway_on({"/api/vehicles": vehicles}, token=TOKEN) as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.list_all("vehicles")
+
+    assert str(caught.value) == (
+        "GET /api/vehicles failed with HTTP 404; it does not exist on this "
+        "gateway, or is hidden from this user"
     )
 
 
@@ -483,6 +519,9 @@ def test_a_password_in_the_site_url_is_refused_and_never_repeated() -> None:
         ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
         ("http://127.0.0.1:0", "the port must be a number from 1 to 65535"),
         ("http://[::1", "an IPv6 address must be written whole, in brackets: [::1]"),
+        ("http://127.0.0.1:34777 extra", "it contains a space"),
+        ("http://127.0.0.1:34777/a b", "it contains a space"),
+        ("http://127.0.0.1:34777\textra", "it contains a tab or a line break"),
     ],
 )
 def test_a_malformed_site_url_says_what_is_wrong(typed: str, problem: str) -> None:

@@ -54,8 +54,28 @@ async def test_a_token_the_gateway_never_issued_is_refused(
     demo_stack: DemoStack,
 ) -> None:
     async with Gateway(demo_stack.gateway_url, token="f" * 56) as gateway:
-        with pytest.raises(AuthError, match="sign in again"):
+        with pytest.raises(AuthError) as caught:
             await gateway.user()
+
+    assert str(caught.value) == (
+        "the gateway did not accept this token (GET /api/user); check the token, "
+        "or sign in with a user name and password"
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_site_address_with_a_path_too_many_is_named_once(
+    demo_stack: DemoStack,
+) -> None:
+    async with Gateway(demo_stack.gateway_url + "/api/v1") as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.login(demo_stack.username, demo_stack.password)
+
+    assert str(caught.value) == (
+        "POST /api/v1/api/login failed with HTTP 404: there is no /api/v1/api/login "
+        "on this gateway; check the gateway address: its site is probably "
+        f"{demo_stack.gateway_url}, without /api/v1"
+    )
 
 
 @pytest.mark.asyncio

@@ -1,11 +1,13 @@
 """`python -m app run`, as a user runs it: a process, its output, its status."""
 
 import csv
+import datetime as dt
 import json
 import os
 import signal
 import subprocess
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import psutil
@@ -15,7 +17,7 @@ from support.trips import assert_plausible_trips
 
 from app.children import app_command
 from app.cli import build_parser
-from app.local_stack import DemoStack
+from app.local_stack import DemoStack, demo_folder
 
 PERIOD = {"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00"}
 SECRET_ENV = ("PEGASUS_TOKEN", "PEGASUS_PASSWORD")
@@ -365,6 +367,7 @@ def test_hostile_args_exit_2_with_a_plain_message(
         ("http://127.0.0.1:abc", "the port must be a number from 1 to 65535"),
         ("http://127.0.0.1:99999", "the port must be a number from 1 to 65535"),
         ("http://[::1", "an IPv6 address must be written whole"),
+        ("http://127.0.0.1:34777 extra", "it contains a space"),
     ],
 )
 def test_a_malformed_gateway_address_exits_2_saying_what_is_wrong(
@@ -493,3 +496,135 @@ def test_ctrl_c_to_the_whole_group_stops_a_demo_run_at_once(tmp_path: Path) -> N
     assert "error" not in rest
     _, alive = psutil.wait_procs(servers, timeout=10)
     assert alive == []
+
+
+# ---- a demo of its own, checks before signing in, plain words --------------
+
+
+@pytest.mark.slow
+def test_demo_runs_meet_neither_the_windows_demo_nor_each_other(
+    tmp_path: Path,
+) -> None:
+    # The window's demo is up, on its own folder, as while the window is open.
+    window_demo = DemoStack(folder=demo_folder()).start()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    values = json.dumps({**PERIOD, "vehicles": [1]})
+    base = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    try:
+        runs = [
+            subprocess.Popen(
+                app_command("run", "--demo", "--script", "idling", "--args", values,
+                            "--out", str(tmp_path / f"out{n}")),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**base, "TMPDIR": str(scratch)},
+            )
+            for n in (1, 2)
+        ]  # fmt: skip
+        try:
+            ended = [run.communicate(timeout=150) for run in runs]
+        finally:
+            for run in runs:
+                run.kill()
+                run.wait(10)
+        still_up = window_demo.sandbox is not None and (
+            window_demo.sandbox.returncode is None
+        )
+    finally:
+        window_demo.stop()
+
+    for run, (_, stderr) in zip(runs, ended, strict=True):
+        assert run.returncode == 0, stderr
+    assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == [
+        "idling.csv",
+        "idling.json",
+    ]
+    assert still_up
+    assert list(scratch.iterdir()) == []  # each run's demo folder is removed
+
+
+@pytest.mark.parametrize(
+    ("out", "problem"),
+    [
+        ("/proc/nope", "the folder cannot be made there (No such file or directory)"),
+        ("/etc/passwd", "it is a file, not a folder"),
+        ("{tmp}/a-file/reports", "the folder cannot be made there (Not a directory)"),
+    ],
+)
+def test_an_out_folder_that_cannot_be_written_exits_2_before_signing_in(
+    demo_stack: DemoStack, tmp_path: Path, out: str, problem: str
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    out = out.format(tmp=tmp_path)
+    values = {**PERIOD, "vehicles": [1]}
+
+    result = on_demo(
+        demo_stack, "--script", "idling", "--args", json.dumps(values), "--out", out
+    )
+
+    stderr = assert_clean_failure(result, 2)
+    assert stderr == f"error: --out {out} cannot be used: {problem}\n"
+
+
+def test_a_misspelled_parameter_exits_2_listing_the_reports_own(
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
+    values = {"frm": PERIOD["from"], "to": PERIOD["to"], "vehicles": [1]}
+
+    result = on_demo(
+        demo_stack, "--script", "trips", "--args", json.dumps(values),
+        "--out", str(tmp_path),
+    )  # fmt: skip
+
+    stderr = assert_clean_failure(result, 2)
+    assert stderr == (
+        "error: unknown parameter 'frm'; this report takes: from, to, vehicles, "
+        "groups, min_distance, tz, prefs, formats\n"
+    )
+
+
+def test_a_period_that_has_not_begun_exits_1_saying_so(
+    demo_stack: DemoStack, tmp_path: Path
+) -> None:
+    # The demo user's zone, where "tomorrow" is meant.
+    today = dt.datetime.now(ZoneInfo("America/New_York")).date()
+    tomorrow = today + dt.timedelta(days=1)
+    values = {"from": f"{tomorrow}T00:00:00", "to": f"{tomorrow}T23:59:59"}
+
+    result = on_demo(
+        demo_stack, "--script", "idling", "--args", json.dumps(values),
+        "--out", str(tmp_path / "out"),
+    )  # fmt: skip
+
+    stderr = assert_clean_failure(result, 1)
+    assert stderr.splitlines()[-1].endswith(
+        f"ended in error: the period starts at {values['from']} (America/New_York), "
+        "after the report was started: nothing has happened in it yet"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_debug_after_the_subcommand_shows_the_log() -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+
+    result = run_app("--debug", "--gateway", url, "--token", "x", "--script", "trips")
+
+    stderr = assert_clean_failure(result, 2)
+    assert f"WARNING app.gateway: could not reach the gateway at {url}" in stderr
+
+
+def test_a_token_the_gateway_refuses_at_once_is_named_as_the_token(
+    demo_stack: DemoStack,
+) -> None:
+    result = run_app(
+        "--gateway", demo_stack.gateway_url, "--script", "trips",
+        env={"PEGASUS_TOKEN": "made-up-token"},
+    )  # fmt: skip
+
+    stderr = assert_clean_failure(result, 2)
+    assert stderr == (
+        "error: the gateway did not accept this token (GET /api/user); check the "
+        "token, or sign in with a user name and password\n"
+    )

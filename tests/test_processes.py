@@ -60,7 +60,13 @@ def assert_all_end(processes: list[psutil.Process]) -> None:
 
 
 def app_env(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, DATA_DIR_ENV: str(data_dir), "QT_QPA_PLATFORM": "offscreen"}
+    # TMPDIR: a `run --demo` killed here leaves its demo folder in the test's.
+    return {
+        **os.environ,
+        DATA_DIR_ENV: str(data_dir),
+        "QT_QPA_PLATFORM": "offscreen",
+        "TMPDIR": str(data_dir),
+    }
 
 
 def test_a_server_that_fails_to_start_is_reported_with_its_output():

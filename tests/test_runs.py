@@ -6,7 +6,14 @@ import pytest
 
 from app.errors import UsageError
 from app.manifest import Script, load_manifest
-from app.runs import build_args, check_args, local_zone, user_job_prefs, user_tz
+from app.runs import (
+    build_args,
+    check_args,
+    folder_problem,
+    local_zone,
+    user_job_prefs,
+    user_tz,
+)
 
 CORPUS = Path(__file__).parent / "data" / "manifests"
 PERIOD = {"from": "2026-11-02T00:00:00", "to": "2026-11-03T00:00:00"}
@@ -112,6 +119,65 @@ def test_check_args_names_each_bad_field() -> None:
     assert "'vehicles/0' must be a whole number" in message
 
 
+def test_check_args_refuses_a_name_the_script_does_not_list() -> None:
+    args = {"frm": PERIOD["from"], "to": PERIOD["to"], "vehicles": [1]}
+
+    with pytest.raises(UsageError) as caught:
+        check_args(default_script("trips"), args)
+
+    assert str(caught.value) == (
+        "unknown parameter 'frm'; this report takes: from, to, vehicles, groups, "
+        "min_distance, prefs, tz"
+    )
+
+
+def test_check_args_names_every_unknown_parameter() -> None:
+    args = {**PERIOD, "vehicle": [1], "groups": [2], "minimum": 3}
+
+    with pytest.raises(UsageError, match="^unknown parameters 'vehicle', 'minimum';"):
+        check_args(default_script("trips"), args)
+
+
+def script_with_schema(schema: dict[str, object]) -> Script:
+    manifest = load_manifest(
+        {"scripts": [{"script": "s", "title": "S", "parameters_schema": schema}]},
+        source="inline",
+    )
+    return manifest.scripts[0]
+
+
+def test_tz_and_prefs_are_never_unknown_where_the_schema_lets_them_in() -> None:
+    script = script_with_schema({"type": "object", "properties": {"day": {}}})
+
+    args = build_args(script, {"day": "2026-11-02"}, tz="UTC", prefs={"speed": "mph"})
+
+    assert set(args) == {"day", "tz", "prefs"}
+    check_args(script, args)
+
+
+def test_a_schema_that_takes_names_of_its_own_has_no_unknown_ones() -> None:
+    patterns = script_with_schema(
+        {"type": "object", "patternProperties": {"^sensor_": {"type": "number"}}}
+    )
+    any_name = script_with_schema(
+        {"type": "object", "additionalProperties": {"type": "string"}}
+    )
+
+    check_args(patterns, {"sensor_1": 4.5})
+    check_args(any_name, {"label": "north"})
+
+
+def test_a_report_without_parameters_says_so_for_any_value() -> None:
+    script = script_with_schema({"type": "object"})
+
+    with pytest.raises(UsageError) as caught:
+        check_args(script, {"from": PERIOD["from"]})
+
+    assert str(caught.value) == (
+        "unknown parameter 'from'; this report takes no parameters"
+    )
+
+
 def test_check_args_wants_vehicles_or_groups_for_trips() -> None:
     with pytest.raises(UsageError, match="needs one of: vehicles, groups"):
         check_args(default_script("trips"), dict(PERIOD))
@@ -174,4 +240,36 @@ def test_check_args_refuses_numbers_json_cannot_carry(odd: float) -> None:
     assert str(caught.value) == (
         "the parameters of 'speeding' are not valid: parameter 'speed_limit' must "
         "be a finite number"
+    )
+
+
+def test_a_folder_that_can_be_made_passes_and_is_not_left_behind(
+    tmp_path: Path,
+) -> None:
+    place = tmp_path / "place"
+    place.mkdir()
+    folder = place / "reports" / "2026" / "november"
+
+    assert folder_problem(folder) is None
+
+    assert list(place.iterdir()) == []
+
+
+def test_an_existing_folder_passes_and_keeps_what_it_holds(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "old.csv").write_text("kept")
+
+    assert folder_problem(folder) is None
+
+    assert [p.name for p in folder.iterdir()] == ["old.csv"]
+
+
+def test_a_file_or_a_path_through_a_file_is_no_folder(tmp_path: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+
+    assert folder_problem(a_file) == "it is a file, not a folder"
+    assert folder_problem(a_file / "sub") == (
+        "the folder cannot be made there (Not a directory)"
     )

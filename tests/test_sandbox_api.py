@@ -4,6 +4,7 @@ The sandbox runs as a child process (`python -m app sandbox`) on loopback,
 exactly as the app starts it.
 """
 
+import os
 import re
 import subprocess
 import time
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from app.children import LocalServer, app_command
@@ -437,3 +439,68 @@ def test_a_damaged_database_is_one_plain_line_and_exit_2(tmp_path: Path) -> None
     assert lines[-1].endswith("); move it away or choose another with --db")
     assert "Traceback" not in output.decode()
     assert "Fatal Python error" not in output.decode()
+
+
+# ---- the password, out of sight ---------------------------------------------
+
+
+def test_the_password_may_come_from_the_environment_out_of_sight(
+    tmp_path: Path,
+) -> None:
+    secret = "Env-0nly-Pa55"
+    server = LocalServer(
+        "sandbox",
+        app_command("sandbox", "--port", "0", "--db", str(tmp_path / "s.sqlite3")),
+        env={"PEGASUS_SANDBOX_PASSWORD": secret},
+    )
+    server.start()
+    try:
+        command_line = psutil.Process(server.pid).cmdline()
+        with httpx.Client(base_url=server.url or "", trust_env=False) as client:
+            with_secret = client.post(
+                "/api/login", json={"username": "demo", "password": secret}
+            )
+            with_demo = client.post(
+                "/api/login", json={"username": "demo", "password": "demo"}
+            )
+        deadline = time.monotonic() + 20
+        while not any("Sign in" in line for line in server.last_lines(50)):
+            assert time.monotonic() < deadline, "no sign-in line was printed"
+            time.sleep(0.05)
+    finally:
+        server.stop()
+
+    assert with_secret.status_code == 200, with_secret.text
+    assert with_demo.status_code == 401
+    assert not any(secret in word for word in command_line)
+    output = "\n".join(server.last_lines(50))
+    assert secret not in output
+    assert 'user "demo" and the password in PEGASUS_SANDBOX_PASSWORD' in output
+
+
+def test_an_empty_password_in_the_environment_is_refused(tmp_path: Path) -> None:
+    done = subprocess.run(
+        app_command("sandbox", "--port", "0", "--db", str(tmp_path / "s.sqlite3")),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PEGASUS_SANDBOX_PASSWORD": ""},
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: PEGASUS_SANDBOX_PASSWORD is set but empty; give it a password"
+    )
+
+
+def test_help_says_where_the_password_may_come_from() -> None:
+    done = subprocess.run(
+        app_command("sandbox", "--help"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert "PEGASUS_SANDBOX_PASSWORD" in done.stdout

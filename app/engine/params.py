@@ -61,8 +61,9 @@ def read_settings(
     return ReportSettings(
         clock=clock,
         period=period,
-        # TODO(engine): prefs.language is accepted but files are always in
-        # English, so a Spanish-speaking user gets English column names.
+        # TODO(engine): files are always in English (the manifest offers no
+        # language and a gateway's prefs.language is ignored), so a
+        # Spanish-speaking user gets English column names and statuses.
         units=Units.from_prefs(values.get("prefs")),
         vehicle_ids=read_ids("vehicles", values.get("vehicles")),
         group_ids=read_ids("groups", values.get("groups")),
@@ -124,6 +125,13 @@ def _period(clock: ReportClock, start: Any, end: Any, now: dt.datetime) -> Perio
     if period.is_empty:
         raise UsageError(
             f"the period is empty: from {start} is not before to {end} ({clock.name})"
+        )
+    # A period that has not begun has no events yet: its rows would be all
+    # zeros, which reads as an idle fleet rather than as a wrong period.
+    if period.start >= now:
+        raise UsageError(
+            f"the period starts at {start} ({clock.name}), after the report was "
+            "started: nothing has happened in it yet"
         )
     # Each vehicle costs one raw-data request per month of the period.
     if period.end - period.start > MAX_PERIOD:

@@ -1,12 +1,15 @@
 """`python -m app sandbox`: serve the local sandbox gateway on loopback.
 
 The first line printed is `sandbox listening on URL` (the app reads it);
-the next says how to sign in. The demo password is public on purpose; no
-token is ever printed.
+the next says how to sign in. The demo password is public on purpose, and
+shown; a password given in PEGASUS_SANDBOX_PASSWORD (which, unlike the
+command line, other users of the computer cannot read with `ps`) is never
+printed. No token is ever printed.
 """
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +21,9 @@ from app.sandbox.gateway import build_app
 from app.serve import serve
 
 log = logging.getLogger(__name__)
+
+PASSWORD_ENV = "PEGASUS_SANDBOX_PASSWORD"
+DEFAULT_PASSWORD = "demo"  # the documented, public sign-in of the demo
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +38,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "(default: sandbox.sqlite3 in the app's data folder)",
     )
     parser.add_argument("--user", default="demo", help="the user name to sign in with")
-    parser.add_argument("--password", default="demo", help="that user's password")
+    parser.add_argument(
+        "--password",
+        help=f"that user's password; when not given, the environment variable "
+        f"{PASSWORD_ENV}, else {DEFAULT_PASSWORD!r}. Prefer the variable: other "
+        "users of this computer can read a command line (with ps), not it",
+    )
     parser.add_argument(
         "--engine",
         action="append",
@@ -78,7 +89,8 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
     """Checked settings from the command line; UsageError says what is wrong."""
     if args.token_ttl <= 0:
         raise UsageError("--token-ttl must be a positive number of seconds")
-    if not args.user or not args.password:
+    password = _password(args.password)
+    if not args.user or not password:
         raise UsageError("--user and --password cannot be empty")
     if args.site_id is not None and not 1 <= args.site_id < 10**18:
         raise UsageError("--site-id must be a whole number from 1 to 18 digits")
@@ -95,7 +107,7 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
     return SandboxSettings(
         db_path=args.db or data_dir() / "sandbox.sqlite3",
         username=args.user,
-        password=args.password,
+        password=password,
         engines=tuple(args.engine),
         seed=args.seed,
         site_id=args.site_id,
@@ -105,14 +117,30 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
     )
 
 
+def _password(given: str | None) -> str:
+    """--password, else the environment's, else the demo's."""
+    if given is not None:
+        return given
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env is None:
+        return DEFAULT_PASSWORD
+    if not from_env:
+        raise UsageError(f"{PASSWORD_ENV} is set but empty; give it a password")
+    return from_env
+
+
 def main(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if args.watch_stdin:
         exit_when_parent_dies()
 
-    banner = (
-        f'Sign in with user "{settings.username}" and password "{settings.password}"'
+    # A password from the environment was kept out of sight on purpose.
+    shown = (
+        f'password "{settings.password}"'
+        if args.password is not None or PASSWORD_ENV not in os.environ
+        else f"the password in {PASSWORD_ENV}"
     )
+    banner = f'Sign in with user "{settings.username}" and {shown}'
     serve(
         lambda url: build_app(settings, url),
         name="sandbox",
