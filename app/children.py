@@ -4,7 +4,8 @@ Each child is this same program run with a subcommand (`python -m app
 engine ...`, or the frozen executable itself with the subcommand). Its
 standard input is a pipe the child watches (see lifeline.py), so it ends
 when we end, however we end. Its output is read by a thread, kept as the
-last lines for error messages, and handed to any listener.
+last lines for error messages, and handed to any listener. Exit listeners
+hear when the process has ended, whatever ended it.
 """
 
 import collections
@@ -28,6 +29,7 @@ STOP_TIMEOUT = 5.0
 _READY_RE = re.compile(re.escape(READY_MARK) + r" (\S+)")
 
 LineListener = Callable[[str], None]
+ExitListener = Callable[[int], None]
 
 
 def app_command(*args: str) -> list[str]:
@@ -68,6 +70,7 @@ class LocalServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._lines: collections.deque[str] = collections.deque(maxlen=200)
         self._listeners: list[LineListener] = []
+        self._exit_listeners: list[ExitListener] = []
         self._ready = threading.Event()
         self._ended = threading.Event()
 
@@ -85,6 +88,14 @@ class LocalServer:
     def add_listener(self, listener: LineListener) -> None:
         """Call listener with every output line, from the reader thread."""
         self._listeners.append(listener)
+
+    def add_exit_listener(self, listener: ExitListener) -> None:
+        """Call listener with the exit code once the process has ended.
+
+        It is called from the output reader thread, after the process has
+        been reaped, also when stop() ended it.
+        """
+        self._exit_listeners.append(listener)
 
     def start(self, timeout: float = START_TIMEOUT) -> str:
         """Start the process and wait for its ready line; return its URL."""
@@ -161,3 +172,5 @@ class LocalServer:
         self._ended.set()
         self._ready.set()
         log.info("%s exited with code %s", self.name, code)
+        for on_exit in self._exit_listeners:
+            on_exit(code)

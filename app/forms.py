@@ -44,6 +44,9 @@ JSON = "json"
 PERIOD_PEG_TYPES = ("$from", "$to")
 TZ_PEG_TYPE = "$tz"
 PREFS_PEG_TYPE = "$prefs"
+# In `$prefs`, the speed unit that goes with each distance unit, as the
+# command line chooses it when only the distance is known.
+SPEED_FOR_DISTANCE = {"km": "kph", "mile": "mph"}
 RESOURCE_PEG_TYPES: dict[str, str] = {
     "$vehicles": "vehicles",
     "$groups": "groups",
@@ -185,6 +188,11 @@ def _prefs_from(spec: FieldSpec, prefs: JsonObject) -> JsonObject:
         if wanted is not None and (not allowed or wanted in allowed):
             chosen[child.name] = wanted
     return chosen
+
+
+def speed_for_distance(distance: Any) -> str | None:
+    """The speed unit that matches a distance unit ("mile" -> "mph"), if any."""
+    return SPEED_FOR_DISTANCE.get(distance) if isinstance(distance, str) else None
 
 
 # --- Periods for $from/$to ---------------------------------------------------

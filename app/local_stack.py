@@ -2,10 +2,14 @@
 
 Used by the window (`--demo`, and the first run), by `python -m app run
 --demo` and by the tests, so all three meet the same processes. The engine
-starts first, so the sandbox can be told its URL.
+starts first, so the sandbox can be told its URL. Whoever owns the stack
+may be told when one of its servers ends without being asked to (killed,
+crashed), to say so and offer a restart.
 """
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +20,9 @@ log = logging.getLogger(__name__)
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # the documented, public sign-in of the local demo
+
+# Told the server's name ("engine", "sandbox") and its exit code.
+ServerExit = Callable[[str, int], None]
 
 
 @dataclass
@@ -28,6 +35,10 @@ class DemoStack:
     sandbox: LocalServer | None = None
     username: str = DEMO_USER
     password: str = DEMO_PASSWORD
+    # Called from a reader thread when a server of the started stack ends
+    # unasked; not while starting, and not when stop() ends it.
+    on_unexpected_exit: ServerExit | None = None
+    _running: bool = field(default=False, init=False, repr=False)
 
     @property
     def gateway_url(self) -> str:
@@ -71,6 +82,8 @@ class DemoStack:
                 *self.extra_sandbox_args,
             ),
         )
+        for server in (self.engine, self.sandbox):
+            server.add_exit_listener(functools.partial(self._on_exit, server.name))
         try:
             engine_url = self.engine.start()
             self.sandbox.command += ["--engine", engine_url]
@@ -78,14 +91,24 @@ class DemoStack:
         except BaseException:
             self.stop()
             raise
+        self._running = True
         log.info("demo gateway %s with engine %s", self.gateway_url, engine_url)
         return self
 
     def stop(self) -> None:
         """Stop both servers; safe to call at any point, and twice."""
+        # First, so that the exits that follow are known to be asked for.
+        self._running = False
         for server in (self.sandbox, self.engine):
             if server is not None:
                 server.stop()
+
+    def _on_exit(self, name: str, code: int) -> None:
+        if not self._running:
+            return
+        log.warning("the demo %s stopped unexpectedly (exit code %s)", name, code)
+        if self.on_unexpected_exit is not None:
+            self.on_unexpected_exit(name, code)
 
 
 def demo_folder() -> Path:

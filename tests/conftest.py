@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import qasync
+import shiboken6
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from support.window import WAIT_MS
@@ -23,7 +24,7 @@ from app.local_stack import DemoStack
 from app.paths import DATA_DIR_ENV
 from app.settings import Settings
 
-pytest_plugins = ["support.engine_fixtures"]
+pytest_plugins = ["support.engine_fixtures", "support.desktop"]
 
 
 @pytest.fixture(autouse=True)
@@ -66,6 +67,12 @@ def loop(qapp: QApplication, qtbot: QtBot) -> Iterator[qasync.QEventLoop]:
         asyncio.events._set_running_loop(None)
         event_loop.close()
         asyncio.set_event_loop(None)
+        # WORKAROUND(qasync 0.28): close() leaves the Qt timers of call_later
+        # handles that never fired (cancelled timeouts) running. Collected by
+        # Python in another thread (a server's output reader), the loop's
+        # timer object could not stop them there, and Qt would later fire one
+        # on freed memory (a segfault): delete it here, in the Qt thread.
+        shiboken6.delete(event_loop._timer)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

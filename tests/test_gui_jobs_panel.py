@@ -1,8 +1,8 @@
 """The jobs panel's file buttons: what opens, and what fits a narrow window.
 
-Opening a file goes through Qt's desktop services; a handler registered for
-file URLs (QDesktopServices.setUrlHandler) notes what the panel asks the
-desktop to open, so nothing is really opened.
+Opening a file goes through Qt's desktop services; the `opened` fixture
+(tests/support/desktop.py) notes what the panel asks the desktop to open,
+so nothing is really opened.
 """
 
 from collections.abc import Iterator
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import qasync
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
+from support.desktop import OpenedUrls
 from support.window import WAIT_MS, app_theme
 
 from app.controllers.icons import loopback_only
@@ -42,28 +42,6 @@ PROGRAMS = [
     "report.csv.exe",
 ]
 THREE_FILES = ["fleet_status.json", "fleet_status.csv", "fleet_status.xlsx"]
-
-
-class OpenedUrls(QObject):
-    """Receives what the app asks the desktop to open, instead of the desktop."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url.toLocalFile())
-
-
-@pytest.fixture
-def opened() -> Iterator[OpenedUrls]:
-    receiver = OpenedUrls()
-    QDesktopServices.setUrlHandler("file", receiver, "open")  # type: ignore[arg-type]
-    try:
-        yield receiver
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
 
 
 def done_job(job_id: int, files: list[str]) -> Job:

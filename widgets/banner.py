@@ -2,13 +2,18 @@
 
 Errors a person can act on are shown here in plain words (the gateway could
 not be reached, the password was refused, a job failed) until they are
-dismissed or replaced. Good news and progress use the same strip in calmer
-colours. The strip floats over its page instead of taking a place in a
-layout, so showing or hiding it never moves what is under the mouse.
+dismissed with the close button or replaced; warnings too. Good news and
+progress use the same strip in calmer colours and go away by themselves
+after a few seconds (not while the pointer rests on them). The strip floats
+over its page instead of taking a place in a layout, so showing or hiding
+it never moves what is under the mouse; the page says how far down it
+starts, so that it never covers the page's title.
 """
 
-from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, Signal
-from PySide6.QtGui import QColor
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QEnterEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsDropShadowEffect,
@@ -20,8 +25,13 @@ from PySide6.QtWidgets import (
 from widgets.plain_text import plain_label
 
 LEVELS = ("info", "success", "warning", "error")
+# The levels that go away by themselves, and after how long.
+PASSING_LEVELS = ("info", "success")
+AUTO_HIDE_MS = 8000
 # Space kept between the strip and the edges of the page it floats over.
 MARGIN = 8
+
+TopOf = Callable[[], int]
 
 
 class Banner(QFrame):
@@ -38,6 +48,12 @@ class Banner(QFrame):
         self.setObjectName("banner")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self._anchor: QWidget | None = None
+        self._top_of: TopOf | None = None
+        # How long good news stays; a test may shorten it.
+        self.auto_hide_ms = AUTO_HIDE_MS
+        self.hide_timer = QTimer(self)
+        self.hide_timer.setSingleShot(True)
+        self.hide_timer.timeout.connect(self._on_hide_timer_timeout)
 
         self._label = plain_label()
         self._label.setObjectName("bannerText")
@@ -46,13 +62,14 @@ class Banner(QFrame):
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
 
-        close = QToolButton()
+        close = QToolButton(self)
         close.setObjectName("bannerClose")
         close.setText("✕")
         close.setToolTip("Dismiss")
         close.setAccessibleName("Dismiss the message")
         close.setAutoRaise(True)
         close.clicked.connect(self._on_close_clicked)
+        self.close_button = close
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(14, 8, 8, 8)
@@ -68,9 +85,14 @@ class Banner(QFrame):
     def level(self) -> str:
         return str(self.property("level") or "")
 
-    def float_over(self, anchor: QWidget) -> None:
-        """Float at the top of anchor (the banner's parent), across its width."""
+    def float_over(self, anchor: QWidget, top_of: TopOf | None = None) -> None:
+        """Float at the top of anchor (the banner's parent), across its width.
+
+        top_of() tells how far down anchor the strip may start (below its
+        title); without it, the strip starts at the top.
+        """
         self._anchor = anchor
+        self._top_of = top_of
         anchor.installEventFilter(self)
         # A soft shadow says the strip lies on top of the page.
         shadow = QGraphicsDropShadowEffect(self)
@@ -91,10 +113,29 @@ class Banner(QFrame):
         self.style().polish(self)
         self.show()
         self._place()
+        if level in PASSING_LEVELS:
+            self.hide_timer.start(self.auto_hide_ms)
+        else:
+            self.hide_timer.stop()
 
     def clear(self) -> None:
+        self.hide_timer.stop()
         self._label.clear()
         self.hide()
+
+    def reposition(self) -> None:
+        """Take the place the page gives again (its title has changed)."""
+        self._place()
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 (Qt override)
+        # Not while it is being read (or its text selected).
+        self.hide_timer.stop()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        if self.isVisible() and self.level in PASSING_LEVELS:
+            self.hide_timer.start(self.auto_hide_ms)
+        super().leaveEvent(event)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if watched is self._anchor and event.type() == QEvent.Type.Resize:
@@ -109,8 +150,12 @@ class Banner(QFrame):
         height = self.heightForWidth(width)
         if height < 0:
             height = self.sizeHint().height()
-        self.setGeometry(QRect(MARGIN, MARGIN, width, height))
+        top = max(self._top_of(), MARGIN) if self._top_of is not None else MARGIN
+        self.setGeometry(QRect(MARGIN, top, width, height))
         self.raise_()
+
+    def _on_hide_timer_timeout(self) -> None:
+        self.clear()
 
     def _on_close_clicked(self) -> None:
         self.clear()

@@ -1,11 +1,12 @@
 """The result files of one job, as buttons in a cell of the jobs table.
 
 A click on a button downloads the file if needed and opens it; its menu has
-Download, Open and Show in folder. The buttons go onto as many lines as the
-cell's width needs, so every one stays reachable in a narrow window without
-scrolling sideways; a name too long for a whole line is shortened in the
-middle, keeping its start and its extension, with the whole name in the
-tooltip.
+Download, Open and Show in folder. The buttons are for the mouse; the
+keyboard gets the same actions from the row's menu (widgets/file_menu.py).
+The buttons go onto as many lines as the cell's width needs, so every one
+stays reachable in a narrow window without scrolling sideways; a name too
+long for a whole line is shortened in the middle, keeping its start and its
+extension, with the whole name in the tooltip.
 """
 
 from PySide6.QtCore import QEvent, Qt, Signal
@@ -95,6 +96,9 @@ class FileButtons(QWidget):
         button.setObjectName("fileButton")
         button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # The keyboard reaches files through the table's row menu: a Tab
+        # stop per button would be dozens of stops, in no fixed order.
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
         menu = QMenu(button)
         download = menu.addAction("Download")

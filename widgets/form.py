@@ -65,6 +65,10 @@ class ReportForm(QWidget):
         self.period: PeriodLink | None = None
 
         # Errors of the form as a whole, or of no field shown, go up here.
+        # TODO(forms): unlike a field's error line, this one appears and goes,
+        # moving the whole form down by its height; it comes from choices
+        # (a needed vehicle or group), not from typing, but still moves
+        # what is under the mouse.
         self.message = plain_label(parent=self)
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {ERROR_COLOR};")
@@ -116,6 +120,9 @@ class ReportForm(QWidget):
             old.hide()
             old.deleteLater()
 
+            # A new form is read from its top, not where the last one was left.
+            self.scroll_area.verticalScrollBar().setValue(0)
+            self.scroll_area.horizontalScrollBar().setValue(0)
             self.rows.set_values(initial_values(self._specs, context))
             self.period = self._link_period()
             for resource, items in self._resource_choices.items():

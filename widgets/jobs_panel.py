@@ -8,30 +8,23 @@ here, with the desktop's default application, and when the desktop has
 none the panel says so (open_failed) with the file's path. A program file
 (an .exe, a script, a launcher) is never opened: the panel says where it is
 saved instead (open_refused), and Show in folder still works.
+
+The keyboard reaches the files through the table (widgets/jobs_table.py):
+Tab stops once on it, the arrows pick a job, and Enter, the Menu key or
+Shift+F10 open the menu of that job's files (widgets/file_menu.py).
 """
 
 from pathlib import Path
 
-from PySide6.QtCore import (
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRect,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor, QPainter, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
     QPushButton,
     QStackedWidget,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,17 +34,10 @@ from app import APP_NAME
 from app.jobs import Job
 from widgets.desktop import is_program_file, open_file, open_folder
 from widgets.file_buttons import FileButtons
-from widgets.jobs_model import (
-    FILES,
-    PERCENT_ROLE,
-    PROGRESS,
-    REPORT,
-    STATE_ROLE,
-    FileState,
-    JobsModel,
-)
+from widgets.file_menu import DOWNLOAD, OPEN, SHOW_FOLDER, job_files_menu
+from widgets.jobs_model import FILES, PROGRESS, REPORT, FileState, JobsModel
+from widgets.jobs_table import JobsTable, ProgressDelegate
 from widgets.plain_text import plain_label, tooltip
-from widgets.theme import BORDER, MUTED, STATE_COLORS
 
 TICK_MS = 1000
 ROW_HEIGHT = 36
@@ -61,7 +47,6 @@ MIN_FILES_WIDTH = 120
 # The report's name gives up to this much room when a file's button would
 # otherwise have to shorten its name (a narrow window).
 REPORT_MIN_WIDTH = 90
-OPEN, SHOW_FOLDER = "open", "folder"
 
 
 class JobsPanel(QWidget):
@@ -93,10 +78,11 @@ class JobsPanel(QWidget):
         # The Report column's width as set, or as the user dragged it.
         self._report_width = COLUMN_WIDTHS[REPORT]
 
-        self.table = QTableView()
+        self.file_menu: QMenu | None = None
+        self.table = JobsTable()
         self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(PROGRESS, _ProgressDelegate(self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.menu_requested.connect(self._on_table_menu_requested)
+        self.table.setItemDelegateForColumn(PROGRESS, ProgressDelegate(self.table))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setShowGrid(False)
         self.table.verticalHeader().hide()
@@ -199,6 +185,10 @@ class JobsPanel(QWidget):
         self._refresh_files(job_id)
 
     # -- reading the panel (for the window and tests) -------------------------
+
+    def jobs(self) -> list[Job]:
+        """The jobs shown, newest first, as last described by the gateway."""
+        return [row.job for row in self.model.rows]
 
     def job_state(self, job_id: int) -> str | None:
         position = self.model.row_of(job_id)
@@ -320,6 +310,32 @@ class JobsPanel(QWidget):
         if column != FILES:
             self._fit_files_column()
 
+    def _on_table_menu_requested(self, where: QPoint) -> None:
+        position = self.table.currentIndex().row()
+        if not 0 <= position < self.model.rowCount():
+            return
+        row = self.model.rows[position]
+        job_id = row.job.id
+
+        def act(what: str, name: str) -> None:
+            if what == DOWNLOAD:
+                self.download_requested.emit(job_id, name)
+            else:
+                self._when_available(job_id, name, what)
+
+        if self.file_menu is not None:
+            self.file_menu.close()
+        menu = job_files_menu(list(row.files.values()), row.job.finished, act, self)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.destroyed.connect(lambda _menu=None, menu=menu: self._forget_menu(menu))
+        self.file_menu = menu
+        # Not exec(): the event loop (and the jobs it follows) keeps running.
+        menu.popup(where)
+
+    def _forget_menu(self, menu: QMenu) -> None:
+        if self.file_menu is menu:
+            self.file_menu = None
+
     def _on_cell_download_clicked(self, job_id: int, name: str) -> None:
         self.download_requested.emit(job_id, name)
 
@@ -372,45 +388,3 @@ def _short_path(folder: Path) -> str:
         return str(Path("~") / folder.relative_to(Path.home()))
     except ValueError:
         return str(folder)
-
-
-class _ProgressDelegate(QStyledItemDelegate):
-    """A slim progress bar with its percentage, in the job state's colour."""
-
-    def paint(
-        self,
-        painter: QPainter,
-        option: QStyleOptionViewItem,
-        index: QModelIndex | QPersistentModelIndex,
-    ) -> None:
-        percent = float(index.data(PERCENT_ROLE) or 0.0)
-        color = QColor(STATE_COLORS.get(str(index.data(STATE_ROLE)), MUTED))
-
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        text_width = 42
-        bar = QRect(
-            option.rect.left() + 6,
-            option.rect.center().y() - 3,
-            option.rect.width() - text_width - 14,
-            7,
-        )
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(BORDER))
-        painter.drawRoundedRect(bar, 3.5, 3.5)
-        if percent > 0:
-            filled = QRect(bar)
-            filled.setWidth(max(7, int(bar.width() * percent / 100)))
-            painter.setBrush(color)
-            painter.drawRoundedRect(filled, 3.5, 3.5)
-
-        painter.setPen(QColor(MUTED))
-        text_rect = QRect(
-            bar.right() + 6, option.rect.top(), text_width, option.rect.height()
-        )
-        painter.drawText(
-            text_rect,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            f"{percent:.0f}%",
-        )
-        painter.restore()

@@ -5,7 +5,8 @@ menu choices into signals. A banner floating over the top of the report page
 tells failures in plain words without moving anything under the mouse; the
 status bar tells which gateway and user the window is signed in to, and
 whether the connection is up. Quitting while jobs run asks first: they go
-on on the gateway, but nothing here follows them any more.
+on on the gateway, but nothing here follows them any more; on the local
+demo the app started, quitting stops the demo and they do not finish.
 """
 
 import itertools
@@ -53,6 +54,15 @@ QUIT_TEXT_ONE = (
     "1 report is still running on the gateway; it will finish there, but this "
     "window stops following it. Quit anyway?"
 )
+# On the local demo the app started, quitting stops the demo: nothing finishes.
+QUIT_DEMO_TEXT = (
+    "{count} reports are still running on the local demo; quitting stops the "
+    "demo, and they will not finish. Quit anyway?"
+)
+QUIT_DEMO_TEXT_ONE = (
+    "1 report is still running on the local demo; quitting stops the demo, and "
+    "it will not finish. Quit anyway?"
+)
 
 
 @dataclass
@@ -94,12 +104,15 @@ class MainWindow(QMainWindow):
         self.catalog = CatalogView()
         self.report_page = ReportPage()
         self.jobs_panel = JobsPanel()
-        # Floats over the top of the report page: showing it moves nothing.
+        # Floats over the top of the report page, below the report's title:
+        # showing it moves nothing and hides no title.
         self.banner = Banner(self.report_page)
-        self.banner.float_over(self.report_page)
+        self.banner.float_over(self.report_page, self.report_page.banner_top)
         self.sign_in_dialog = SignInDialog(self)
         self._quit_box: QMessageBox | None = None
         self._quit_confirmed = False
+        # Whether the gateway is the local demo this app started.
+        self._on_local_demo = False
 
         self._build_layout()
         self._build_menus()
@@ -108,6 +121,8 @@ class MainWindow(QMainWindow):
             self.choose_download_folder
         )
         self.report_page.form_rebuilt.connect(self._on_report_page_form_rebuilt)
+        self.report_page.page_changed.connect(self.banner.reposition)
+        self._chain_tabs()
 
     def _build_layout(self) -> None:
         right = QSplitter(Qt.Orientation.Vertical)
@@ -143,7 +158,7 @@ class MainWindow(QMainWindow):
         )
         self.demo_action = _action(self, "Use the &demo", "", self.demo_requested.emit)
         self.folder_action = _action(
-            self, "&Download folder…", "", self.choose_download_folder
+            self, "Download &folder…", "", self.choose_download_folder
         )
         quit_action = _action(self, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -200,6 +215,10 @@ class MainWindow(QMainWindow):
     def connection_state(self) -> str:
         return str(self.connection_label.property("state"))
 
+    def set_local_demo(self, on_local_demo: bool) -> None:
+        """Say whether the jobs run on the local demo that quitting stops."""
+        self._on_local_demo = on_local_demo
+
     def show_error(self, text: str) -> None:
         self.banner.show_message(text, "error")
 
@@ -255,7 +274,11 @@ class MainWindow(QMainWindow):
             self._quit_box = self._ask_to_quit(running)
 
     def _ask_to_quit(self, running: int) -> QMessageBox:
-        text = QUIT_TEXT_ONE if running == 1 else QUIT_TEXT.format(count=running)
+        if self._on_local_demo:
+            one, many = QUIT_DEMO_TEXT_ONE, QUIT_DEMO_TEXT
+        else:
+            one, many = QUIT_TEXT_ONE, QUIT_TEXT
+        text = one if running == 1 else many.format(count=running)
         box = message_box(
             QMessageBox.Icon.Question,
             f"Quit {APP_NAME}?",
@@ -308,6 +331,10 @@ class MainWindow(QMainWindow):
     def _on_report_page_form_rebuilt(self) -> None:
         # New controls join the focus chain at its end; put them where they
         # are seen: after the catalog, before Run and the jobs.
+        self._chain_tabs()
+
+    def _chain_tabs(self) -> None:
+        """Tab goes catalog, form, Run, jobs: the order they are seen in."""
         chain = [self.catalog.search, self.catalog.tree]
         chain += self.report_page.form.rows.focus_chain()
         chain += [self.report_page.run_button, *self.jobs_panel.focus_chain()]

@@ -40,12 +40,14 @@ class ReportPage(QWidget):
         run_requested(): the user asked to run the report as filled in.
         resource_reload_requested(str): load a resource list again (Retry).
         form_rebuilt(): a new form is shown (its controls are new).
+        page_changed(): a report, or the hint to pick one, is now shown.
     """
 
     values_changed = Signal(dict)
     run_requested = Signal()
     resource_reload_requested = Signal(str)
     form_rebuilt = Signal()
+    page_changed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +56,7 @@ class ReportPage(QWidget):
         self.script: Script | None = None
         self._icons: dict[str, QIcon] = {}
 
-        self.run_action = QAction("Run report", self)
+        self.run_action = QAction("R&un report", self)
         self.run_action.setShortcuts(
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
         )
@@ -103,6 +105,7 @@ class ReportPage(QWidget):
         titles.addWidget(self.title_label)
         titles.addWidget(self.category_label)
         header = QHBoxLayout()
+        self._header = header
         header.setSpacing(10)
         header.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignTop)
         header.addLayout(titles, 1)
@@ -125,6 +128,7 @@ class ReportPage(QWidget):
 
         page = QWidget()
         layout = QVBoxLayout(page)
+        self._report_layout = layout
         layout.setContentsMargins(16, 12, 16, 10)
         layout.setSpacing(8)
         layout.addLayout(header)
@@ -149,12 +153,25 @@ class ReportPage(QWidget):
         self.form.set_intro(script.desc)
         self._stack.setCurrentIndex(1)
         self.form_rebuilt.emit()
+        self.page_changed.emit()
 
     def show_nothing(self, message: str = "Choose a report from the catalog.") -> None:
         self.script = None
         self.empty_label.setText(message)
         self.set_run_state(False, "")
         self._stack.setCurrentIndex(0)
+        self.page_changed.emit()
+
+    def banner_top(self) -> int:
+        """How far down a message may float: below the report's title.
+
+        Read from the size hints, not from geometries that a page just
+        shown has not been given yet.
+        """
+        if self._stack.currentIndex() != 1:
+            return 0
+        margins = self._report_layout.contentsMargins()
+        return margins.top() + self._header.sizeHint().height() + 2
 
     def remember_icon(self, url: str, data: bytes) -> None:
         """A report icon fetched in the background, shown when it applies."""

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QLayout,
     QLineEdit,
     QListView,
     QPushButton,
@@ -249,6 +250,9 @@ class ResourcePicker(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
+        # Never shorter than the search line, the list and the summary row
+        # need: squeezed, the summary row would be drawn over the list.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.filter)
         layout.addWidget(self.stack)
         layout.addLayout(footer)

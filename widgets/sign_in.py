@@ -154,7 +154,14 @@ class SignInDialog(QDialog):
     # -- what the controller tells the dialog --------------------------------
 
     def set_values(self, url: str, user: str) -> None:
-        """Prefill the remembered gateway and user (never a secret)."""
+        """Start a new attempt with the remembered gateway and user.
+
+        The last attempt's error and the typed password and token are gone:
+        the dialog opens as if for the first time (never with a secret).
+        """
+        self.error_label.clear()
+        self.error_label.hide()
+        self.clear_secrets()
         self.url_edit.setText(url)
         self.user_edit.setText(user)
         (self.password_edit if url and user else self.url_edit).setFocus()

@@ -20,12 +20,18 @@ DISABLED_TEXT = "#a0a2aa"
 ERROR_TEXT = "#ce2c31"
 FOCUS_TINT = "#dfe7fd"
 FOCUS_DARK = "#14245c"
+# A selected or current row of a list, table or tree: dark text on a light
+# tint, the same whether the view has the focus or not, so that the text is
+# always readable (Fusion's own choice was white on near-white).
+SELECTION = "#e6edfe"
+SELECTION_TEXT = TEXT
 
+# Dark enough to read on white and on a selected row (SELECTION).
 STATE_COLORS = {
-    "created": "#8b8d98",
-    "running": ACCENT,
+    "created": "#646873",
+    "running": ACCENT_DARK,
     "done": "#18794e",
-    "error": "#ce2c31",
+    "error": "#be2a2f",
 }
 
 STYLESHEET = f"""
@@ -44,10 +50,10 @@ QSplitter::handle {{ background: {BACKGROUND}; }}
 #reportDescription {{ color: {MUTED}; }}
 #dialogTitle {{ font-size: 15pt; font-weight: 600; color: {TEXT}; }}
 
-QTreeView, QTableView {{
+QTreeView, QTableView, QListView {{
     background: {SURFACE};
-    selection-background-color: #e6edfe;
-    selection-color: {TEXT};
+    selection-background-color: {SELECTION};
+    selection-color: {SELECTION_TEXT};
     outline: 0;
 }}
 QHeaderView::section {{
@@ -64,6 +70,9 @@ QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit {{
     padding: 4px 6px;
     background: {SURFACE};
 }}
+/* A plain list under the box, as long as its items (up to 10): Fusion's
+   own popup centres the current item and hides the first ones. */
+QComboBox {{ combobox-popup: 0; }}
 QComboBox::drop-down {{
     subcontrol-origin: padding;
     subcontrol-position: center right;
@@ -140,13 +149,24 @@ QListView {{ border-color: {BORDER}; background: {SURFACE}; }}
 QTreeView:focus, QTableView:focus, QListView:focus {{
     border: 1px solid {ACCENT};
 }}
+/* The calendar of a date field sizes itself for a borderless table: a
+   border would cut off its last week. */
+QCalendarWidget QTableView, QCalendarWidget QTableView:focus {{
+    border: none;
+    border-radius: 0;
+}}
+QListView::item:selected, QListView::item:selected:!active {{
+    background: {SELECTION};
+    color: {SELECTION_TEXT};
+}}
 QListView::item:focus {{ border: 1px dotted {ACCENT}; }}
 QComboBox QAbstractItemView {{
     border: 1px solid {BORDER};
     background: {SURFACE};
-    selection-background-color: #e6edfe;
-    selection-color: {TEXT};
+    selection-background-color: {SELECTION};
+    selection-color: {SELECTION_TEXT};
 }}
+QComboBox QAbstractItemView::item {{ min-height: 24px; padding: 0 4px; }}
 
 QPushButton {{
     border: 1px solid {BORDER};
@@ -239,6 +259,7 @@ def apply_theme(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.Text, QColor(TEXT))
     palette.setColor(QPalette.ColorRole.WindowText, QColor(TEXT))
     palette.setColor(QPalette.ColorRole.Highlight, QColor(ACCENT))
+    palette.setColor(QPalette.ColorRole.HighlightedText, QColor(SURFACE))
     palette.setColor(QPalette.ColorRole.PlaceholderText, QColor("#9a9ca5"))
     app.setPalette(palette)
 

@@ -1,10 +1,12 @@
 """Running reports and fetching their files, for the jobs panel.
 
 A run creates the job on the gateway and follows it until it is done or
-failed, showing each change in the panel. A file is downloaded when the user
-asks, into the download folder from the settings (the user's Downloads
-unless changed); the gateway client writes it under a temporary name and
-renames it once complete.
+failed, showing each change in the panel; the status bar always says what
+happened last. A file is downloaded when the user asks, into the download
+folder from the settings (the user's Downloads unless changed); the gateway
+client writes it under a temporary name and renames it once complete.
+Signing in again as the same user on the same gateway keeps the jobs, and
+follows again those still running; another gateway or user starts afresh.
 """
 
 import logging
@@ -58,6 +60,8 @@ class JobsController(QObject):
         self._session: Session | None = None
         # The report title of each job run this session, for the status bar.
         self._titles: dict[int, str] = {}
+        # The gateway and user of the jobs shown: (site URL, user name).
+        self._identity: tuple[str, str] | None = None
         # A folder given on the command line is used without being remembered.
         self._folder_override = download_dir
 
@@ -79,15 +83,26 @@ class JobsController(QObject):
         self._notices.status(f"Report files will be saved to {folder}")
 
     def start_session(self, session: Session) -> None:
+        """Work for session; keep the jobs if it is the last one's user."""
         self.end_session()
         self._session = session
+        identity = _identity(session)
+        if identity != self._identity:
+            # Job ids and files belong to the gateway they ran on.
+            self._titles.clear()
+            self._panel.clear()
+            self._identity = identity
+            return
+
+        for job in self._panel.jobs():
+            if not job.finished:
+                log.info("following job %s again after signing in", job.id)
+                self._tasks.start(self._follow(session, job))
 
     def end_session(self) -> None:
-        # Job ids and files belong to the gateway they ran on: forget them.
+        """Stop following jobs; they stay shown until another user signs in."""
         self._tasks.cancel_all()
         self._session = None
-        self._titles.clear()
-        self._panel.clear()
 
     def run(self, script: Script, args: dict[str, Any]) -> None:
         """Create the job and follow it to its end."""
@@ -117,24 +132,31 @@ class JobsController(QObject):
             job = await start_run(session.gateway, script, args)
         except PegasusError as exc:
             self._notices.failure(f"Could not start {script.title}", exc)
+            self._status(f"Could not start {script.title}")
             return
 
         self._titles[job.id] = script.title
         self._show(job)
-        self._notices.status(f"{script.title} started (job {job.id})")
+        self._status(f"{script.title} started (job {job.id})")
+        await self._follow(session, job)
+
+    async def _follow(self, session: Session, job: Job) -> None:
+        title = self._title_of(job.id)
         try:
             job = await follow(session.gateway, job.id, self._show, known=job)
         except PegasusError as exc:
             # TODO(jobs): the row stays "Running" with its clock ticking, and
-            # there is no way to follow the job again from the window.
-            self._notices.failure(f"Lost track of {script.title} (job {job.id})", exc)
+            # only signing in again follows the job again.
+            self._notices.failure(f"Lost track of {title} (job {job.id})", exc)
+            self._status(f"Lost track of {title} (job {job.id})")
             return
 
         if job.state == "error":
             reason = job.error or "the engine gave no reason"
-            self._notices.error(f"{script.title} failed: {reason}")
+            self._notices.error(f"{title} failed: {reason}")
+            self._status(f"{title} failed (job {job.id})")
         else:
-            self._notices.status(f"{script.title} is done: {_files_left(job.files)}")
+            self._status(f"{title} is done: {_files_left(job.files)}")
 
     async def _download(self, session: Session, job_id: int, name: str) -> None:
         folder = self.download_folder
@@ -165,14 +187,20 @@ class JobsController(QObject):
         # be opened is what the banner says last.
         self._notices.success(f"Downloaded to {path}")
         self._panel.file_downloaded(job_id, name, path)
-        title = self._titles.get(job_id, f"Job {job_id}")
         left = self._panel.files_to_download(job_id)
-        self._notices.status(f"{title}: {_files_left(left)}")
+        self._status(f"{self._title_of(job_id)}: {_files_left(left)}")
         self.file_saved.emit(job_id, name, str(path))
 
     def _show(self, job: Job) -> None:
         self._panel.show_job(job)
         self.job_changed.emit(job)
+
+    def _title_of(self, job_id: int) -> str:
+        return self._titles.get(job_id, f"Job {job_id}")
+
+    def _status(self, text: str) -> None:
+        # Kept until the next news of a job, so it never tells a past state.
+        self._notices.status(text, lasting=True)
 
     def _on_panel_download_requested(self, job_id: int, name: str) -> None:
         self.download(job_id, name)
@@ -184,6 +212,10 @@ class JobsController(QObject):
     def _on_panel_open_refused(self, message: str) -> None:
         log.info("%s", message)
         self._notices.warning(message)
+
+
+def _identity(session: Session) -> tuple[str, str]:
+    return (session.gateway.site_url, session.username)
 
 
 def _files_left(names: list[str]) -> str:

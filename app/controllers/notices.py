@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 # What a refused session means to a fleet manager: the details (which call,
 # the status) are in the log.
 # TODO(session): nothing signs in again by itself after a 401; the user has to
-# use File → Sign in…, and the new session starts with empty forms and jobs.
+# use File → Sign in…, and the new session starts with empty forms (the jobs
+# are kept when it is the same user on the same gateway).
 SESSION_REFUSED = (
     "the gateway no longer accepts your sign-in; sign in again (File → Sign in…)"
 )
@@ -39,6 +40,10 @@ def plain_reason(error: PegasusError) -> str:
     if isinstance(error, AuthError):
         return SESSION_REFUSED
     return str(error)
+
+
+# How long a passing line stays in the status bar.
+STATUS_MS = 8000
 
 
 class Notices:
@@ -73,8 +78,9 @@ class Notices:
     def info(self, text: str) -> None:
         self._window.show_info(sentence(text), "info")
 
-    def status(self, text: str) -> None:
-        self._window.show_status(sentence(text))
+    def status(self, text: str, *, lasting: bool = False) -> None:
+        """A line in the status bar: for a few seconds, or until the next."""
+        self._window.show_status(sentence(text), 0 if lasting else STATUS_MS)
 
     def clear(self) -> None:
         self._window.banner.clear()

@@ -3,8 +3,9 @@
 The controller owns the signed-in Gateway (one httpx client, closed when the
 session ends) and, when it started it, the local demo stack. The demo takes
 a second or two to start, so it starts in a worker thread while the window
-says so. The last gateway and user are remembered in the settings; the
-password and the token never are.
+says so; if one of its servers dies later, the window says so and offers
+the restart. The last gateway and user are remembered in the settings; the
+password and the token never are, nor the demo's own passing address.
 """
 
 import asyncio
@@ -14,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
-from app.addresses import without_user_info
+from app.addresses import normalize_site_url, without_user_info
 from app.controllers.notices import Notices, sentence
 from app.controllers.tasks import TaskOwner
 from app.errors import AuthError, PegasusError
@@ -32,7 +33,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIGN_IN_KEY = "sign-in"
+# What a 401 means while signing in, whatever the gateway says of it.
 TOKEN_REFUSED = "the gateway did not accept this token"
+PASSWORD_REFUSED = "the gateway refused the user name or password"
+DEMO_STOPPED = (
+    "The demo {name} stopped (exit code {code}). File → Use the demo restarts it."
+)
+# The demo's servers as the window calls them.
+DEMO_SERVER_NAMES = {"engine": "engine", "sandbox": "gateway"}
 StackFactory = Callable[[], DemoStack]
 
 
@@ -84,6 +92,8 @@ class SessionController(QObject):
 
     signed_in = Signal(object)
     signed_out = Signal()
+    # From the demo's reader threads to the Qt thread: (server name, code).
+    _demo_server_exited = Signal(str, int)
 
     def __init__(
         self,
@@ -113,6 +123,9 @@ class SessionController(QObject):
         self._dialog.demo_requested.connect(self.use_demo)
         window.sign_in_requested.connect(self.ask_to_sign_in)
         window.demo_requested.connect(self.use_demo)
+        self._demo_server_exited.connect(
+            self._on_demo_server_exited, Qt.ConnectionType.QueuedConnection
+        )
 
     @property
     def demo_stack(self) -> DemoStack | None:
@@ -128,10 +141,14 @@ class SessionController(QObject):
     def ask_to_sign_in(self, url: str = "", user: str = "") -> None:
         """Open the sign-in dialog with the given or remembered gateway.
 
-        A password written into the address (--gateway) is not shown.
+        A password written into the address (--gateway) is not shown, and
+        the last attempt's error and password are gone.
         """
-        address = without_user_info(url or self._settings.gateway_url)
-        self._dialog.set_values(address, user or self._settings.username)
+        # Else what was typed last in this run: a failed attempt is retried.
+        dialog = self._dialog
+        address = url or self._settings.gateway_url or dialog.url_edit.text()
+        user = user or self._settings.username or dialog.user_edit.text()
+        dialog.set_values(without_user_info(address), user)
         self._dialog.open()
 
     def use_demo(self) -> None:
@@ -171,6 +188,7 @@ class SessionController(QObject):
             self._busy("Starting the demo gateway…")
             # Kept before it is up, so that quitting meanwhile still stops it.
             self._stack, self._owns_stack = self._make_stack(), True
+            self._stack.on_unexpected_exit = self._demo_server_exited.emit
             try:
                 await asyncio.to_thread(self._stack.start)
             except PegasusError as exc:
@@ -205,24 +223,35 @@ class SessionController(QObject):
             if not token:
                 await gateway.login(user, password)
             user_info = await gateway.user()
-        except AuthError as exc:
+        except AuthError:
             await gateway.aclose()
-            # A refused password says so itself; a refused token is only a 401.
-            reason = TOKEN_REFUSED if token else str(exc)
+            # Whatever the gateway's words, a 401 here is a refused sign-in.
+            reason = TOKEN_REFUSED if token else PASSWORD_REFUSED
             self._failed(f"Could not sign in to {gateway.site_url}", reason)
             return
         except PegasusError as exc:
             await gateway.aclose()
-            self._failed(f"Could not sign in to {gateway.site_url}", str(exc))
+            reason = str(exc)
+            # "could not reach the gateway at URL: ..." names it already.
+            where = "" if gateway.site_url in reason else f" to {gateway.site_url}"
+            self._failed(f"Could not sign in{where}", reason)
             return
         except BaseException:
             await gateway.aclose()
             raise
 
         username = user or str(user_info.get("username") or "token user")
+        demo = demo or self._is_demo_address(gateway.site_url)
         await self._start_session(
             Session(gateway=gateway, username=username, demo=demo, user=user_info)
         )
+
+    def _is_demo_address(self, site_url: str) -> bool:
+        """Whether site_url is the running local demo's (typed by hand)."""
+        stack = self._stack
+        if stack is None or not _is_up(stack):
+            return False
+        return normalize_site_url(stack.gateway_url) == site_url
 
     async def _start_session(self, session: Session) -> None:
         await self._end_session()
@@ -234,6 +263,8 @@ class SessionController(QObject):
         self._dialog.accept()
         self._notices.clear()
         self._notices.online(session.label)
+        # Quitting stops a demo this app started, and the jobs on it.
+        self._window.set_local_demo(session.demo and self._owns_stack)
         log.info("signed in: %s", session.label)
         self.signed_in.emit(session)
 
@@ -243,6 +274,7 @@ class SessionController(QObject):
             return
         await session.gateway.aclose()
         self._notices.connection("offline", "Not signed in")
+        self._window.set_local_demo(False)
         self.signed_out.emit()
 
     def _remember(self, session: Session) -> None:
@@ -273,6 +305,16 @@ class SessionController(QObject):
             self._notices.clear()
             self.ask_to_sign_in()
         self._dialog.show_error(text)
+
+    def _on_demo_server_exited(self, name: str, code: int) -> None:
+        session = self.session
+        if session is None or not session.demo:
+            # Not in use: the next "Use the demo" starts it again anyway.
+            log.info("the unused demo %s stopped (exit code %s)", name, code)
+            return
+        shown = DEMO_SERVER_NAMES.get(name, name)
+        self._notices.error(DEMO_STOPPED.format(name=shown, code=code))
+        self._notices.connection("error", f"{session.label} (the demo stopped)")
 
     # -- what the dialog asks -------------------------------------------------
 

@@ -1,17 +1,68 @@
 """Steps a person takes in the window, for the GUI tests."""
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from app.forms import FormContext
 from app.gui import Workspace
+from app.jobs import Job
 from app.local_stack import DemoStack
+from app.manifest import Script, load_manifest
+from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
 
 WAIT_MS = 30_000
+ENGINE_MANIFEST = Path(__file__).parents[2] / "app" / "engine" / "manifest.json"
+# A user in the demo fleet's zone, on a fixed day.
+FORM_CONTEXT = FormContext(tz="America/New_York", today=dt.date(2026, 12, 4))
+
+
+def engine_script(name: str) -> Script:
+    """One report of the embedded engine's manifest."""
+    manifest = load_manifest(ENGINE_MANIFEST.read_text(), source="engine")
+    script = manifest.script(name)
+    assert script is not None, name
+    return script
+
+
+def shown_window(qtbot: QtBot, size: tuple[int, int] = (1200, 780)) -> MainWindow:
+    """A main window of that size, on screen, with no controllers."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(*size)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def show_report_page(qtbot: QtBot, window: MainWindow, name: str) -> None:
+    """Show an engine report's form, with a small fleet to pick from."""
+    page = window.report_page
+    page.show_script(engine_script(name), FORM_CONTEXT)
+    page.set_resource_choices("vehicles", [(n, f"Truck {n:02d}") for n in range(1, 21)])
+    page.set_resource_choices("groups", [(n, f"Depot {n}") for n in range(1, 5)])
+    # Layouts settle on the next turn of the event loop.
+    qtbot.wait(50)
+
+
+def finished_job(job_id: int, files: list[str], state: str = "done") -> Job:
+    """A Fleet Status job as the gateway describes it once it has ended."""
+    return Job.from_json(
+        {
+            "id": job_id,
+            "script": "fleet_status",
+            "name": "Fleet Status",
+            "state": state,
+            "progress": {"percentage": 100},
+            "result": {"files": files},
+        }
+    )
 
 
 def sign_in(

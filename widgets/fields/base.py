@@ -48,11 +48,19 @@ def hint_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
-    """A red line for a field's error; hidden while there is none."""
+    """A red line for a field's error, empty while there is none.
+
+    It always takes a line, error or not: a line that appeared and vanished
+    while the user types would move every field below it, and a click aimed
+    at one would land in another. A longer error wraps onto more lines.
+    """
     label = plain_label(parent=parent)
     label.setWordWrap(True)
+    font = label.font()
+    font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
+    label.setFont(font)
     label.setStyleSheet(f"color: {ERROR_COLOR};")
-    label.hide()
+    label.setMinimumHeight(label.fontMetrics().lineSpacing())
     return label
 
 

@@ -92,6 +92,11 @@ class ChoiceEditor(FieldEditor):
         layout.addWidget(self.combo)
         self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
 
+    @property
+    def values(self) -> list[Any]:
+        """The values offered, in order."""
+        return list(self._values)
+
     def value(self) -> Any:
         index = self.combo.currentIndex() - self._offset
         return self._values[index] if 0 <= index < len(self._values) else EMPTY

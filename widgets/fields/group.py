@@ -1,12 +1,18 @@
-"""A nested object: its fields in a titled group box."""
+"""A nested object: its fields in a titled group box.
+
+A `$prefs` group also keeps its speed unit in step with its distance unit
+(widgets/fields/units.py).
+"""
 
 from typing import Any
 
 from PySide6.QtWidgets import QGroupBox, QVBoxLayout, QWidget
 
-from app.forms import FieldSpec
+from app.forms import PREFS_PEG_TYPE, FieldSpec
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, hint_label
+from widgets.fields.choices import ChoiceEditor
 from widgets.fields.rows import REQUIRED_MARK, FieldRows
+from widgets.fields.units import UnitsLink
 from widgets.plain_text import button_text, tooltip
 
 
@@ -32,6 +38,7 @@ class ObjectEditor(FieldEditor):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
         self.rows.changed.connect(self._on_rows_changed)
+        self.units = self._link_units() if spec.peg_type == PREFS_PEG_TYPE else None
 
     def value(self) -> Any:
         values = self.rows.values()
@@ -59,6 +66,13 @@ class ObjectEditor(FieldEditor):
 
     def inner_editors(self) -> list[FieldEditor]:
         return list(self.rows.editors())
+
+    def _link_units(self) -> UnitsLink | None:
+        editors = {row.spec.name: row.editor for row in self.rows.rows}
+        distance, speed = editors.get("distance"), editors.get("speed")
+        if isinstance(distance, ChoiceEditor) and isinstance(speed, ChoiceEditor):
+            return UnitsLink(distance, speed, self)
+        return None
 
     def _on_rows_changed(self) -> None:
         self.changed.emit()

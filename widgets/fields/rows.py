@@ -20,6 +20,8 @@ from widgets.plain_text import button_text, plain_label, tooltip
 REQUIRED_MARK = " *"
 # Longer titles wrap onto a second line instead of widening the form.
 LABEL_MAX_WIDTH = 190
+# Between a field's editor, its help line and its error line.
+CELL_SPACING = 2
 
 
 @dataclass
@@ -34,8 +36,8 @@ class FieldRow:
     before: list[QWidget]
 
     def show_error(self, message: str) -> None:
+        # Only the text changes: the line is kept, so nothing below moves.
         self.error.setText(message)
-        self.error.setVisible(bool(message))
         if self.editor.spans_row:
             return
         for widget in self.editor.focus_widgets():
@@ -65,7 +67,9 @@ class FieldRows(QWidget):
         # In a narrow window a field goes under its label, not off the side.
         self.layout_.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.layout_.setHorizontalSpacing(12)
-        self.layout_.setVerticalSpacing(10)
+        # The error line kept under each field (see error_label) is most of
+        # the room between two fields.
+        self.layout_.setVerticalSpacing(4)
         self.rows = [self._add_row(spec) for spec in specs]
 
     def _add_row(self, spec: FieldSpec) -> FieldRow:
@@ -82,7 +86,7 @@ class FieldRows(QWidget):
         cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         column = QVBoxLayout(cell)
         column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
+        column.setSpacing(CELL_SPACING)
         column.addWidget(editor)
         if _helps(spec) and not editor.spans_row:
             column.addWidget(hint_label(spec.description, cell))
@@ -117,7 +121,14 @@ class FieldRows(QWidget):
         position = index + sum(len(r.before) for r in self.rows[: index + 1])
         title = plain_label(button_text(label), self)
         title.setBuddy(widget)
-        self.layout_.insertRow(position, title, widget)
+        # Spaced like a field with its (empty) error line under it.
+        cell = QWidget(self)
+        column = QVBoxLayout(cell)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(CELL_SPACING)
+        column.addWidget(widget)
+        column.addSpacing(error_label(cell).minimumHeight())
+        self.layout_.insertRow(position, title, cell)
         guard_wheel(widget)
         row.before.append(widget)
 

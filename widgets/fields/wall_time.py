@@ -14,7 +14,7 @@ import re
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QWidget
+from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QTableView, QWidget
 
 from widgets.icons import CALENDAR_ICON, icon
 
@@ -126,6 +126,7 @@ class WallTimeEdit(QLineEdit):
             popup.setSelectedDate(QDate(moment.year, moment.month, moment.day))
         popup.move(self.mapToGlobal(self.rect().bottomLeft()))
         popup.show()
+        _show_every_week(popup)
         popup.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
@@ -188,3 +189,20 @@ class WallTimeEdit(QLineEdit):
         moment = self.moment()
         if moment is not None and self.text() != moment_text(moment, self.with_time):
             self.set_moment(moment)
+
+
+def _show_every_week(popup: QCalendarWidget) -> None:
+    """Make the calendar tall and wide enough for all its rows and columns.
+
+    Its size hint can fall short of what its table needs under a style
+    sheet, which cuts off the last week; the shortfall is added.
+    """
+    table = popup.findChild(QTableView)
+    if table is None:
+        return
+    short_height = table.verticalHeader().length() - table.viewport().height()
+    short_width = table.horizontalHeader().length() - table.viewport().width()
+    if short_height > 0 or short_width > 0:
+        popup.resize(
+            popup.width() + max(short_width, 0), popup.height() + max(short_height, 0)
+        )
