@@ -15,8 +15,13 @@ import httpx
 
 from app.errors import UsageError
 
-# "//user:password@" (or "//user@") at the start of an address's host part.
-_USER_INFO = re.compile(r"//[^/?#]*@")
+# A user name and password at the start of an address's host part: after
+# "scheme://" (or "scheme:/", or "//"), or at the very start of an address
+# typed without a scheme ("user:secret@host"). Everything up to the last "@"
+# before the path counts, as it does for a URL's authority.
+_USER_INFO = re.compile(
+    r"^(?P<prefix>\s*(?:[A-Za-z][A-Za-z0-9+.-]*:)?[/\\]+)?(?P<info>[^/\\?#]*@)"
+)
 
 
 def normalize_site_url(url: str) -> str:
@@ -28,7 +33,7 @@ def normalize_site_url(url: str) -> str:
     """
     text = url.strip()
     shown = without_user_info(text)
-    if _USER_INFO.search(text):
+    if has_user_info(text):
         raise UsageError(
             f"the gateway address {shown!r} has a user name or password in it; "
             "put the user name and password in their own fields, not in the "
@@ -54,7 +59,22 @@ def normalize_site_url(url: str) -> str:
 
 
 def url_problem(text: str) -> str | None:
-    """What is wrong with an http(s) address, in a few words; None if nothing."""
+    """What is wrong with an http(s) address, in a few words; None if nothing.
+
+    The words never repeat the address's user name or password.
+    """
+    problem = _url_problem(text)
+    match = _USER_INFO.match(text)
+    if problem is None or match is None:
+        return problem
+    info = match.group("info")[:-1]
+    for hidden in (info, info.partition(":")[2]):
+        if hidden:
+            problem = problem.replace(hidden, "...")
+    return problem
+
+
+def _url_problem(text: str) -> str | None:
     # Said first: urllib would read "host:80 extra" as a port that is no number.
     if " " in text:
         return "it contains a space"
@@ -80,9 +100,21 @@ def url_problem(text: str) -> str | None:
     return None
 
 
+def has_user_info(text: str) -> bool:
+    """Whether the address carries a user name or password (`user:pw@`)."""
+    return _USER_INFO.match(text) is not None
+
+
 def without_user_info(text: str) -> str:
-    """The address with any `user:password@` part taken out, for messages."""
-    return _USER_INFO.sub("//", text)
+    """The address with any `user:password@` part taken out, for messages.
+
+    Also from addresses too malformed to parse (`user:secret@host`,
+    `https:/user:secret@host`): what is shown never holds the password.
+    """
+    match = _USER_INFO.match(text)
+    if match is None:
+        return text
+    return (match.group("prefix") or "") + text[match.end() :]
 
 
 def is_loopback_host(host: str) -> bool:

@@ -3,7 +3,9 @@
 The gateway lists its engines; each engine's manifest is fetched from the
 engine itself, all at once. An engine that cannot be reached, or whose
 manifest is broken, becomes an entry with a plain error, and the scripts of
-the other engines stay available.
+the other engines stay available. Manifests are loaded in worker threads:
+one can take up to a second, and the window's event loop must not wait on
+it.
 """
 
 import asyncio
@@ -114,7 +116,7 @@ async def _load_engine(gateway: Gateway, url: str) -> EngineEntry:
 
 async def _read_engine(gateway: Gateway, url: str) -> EngineEntry:
     text = await gateway.manifest_text(url)
-    manifest = load_manifest(text, source=url, engine_url=url)
+    manifest = await asyncio.to_thread(load_manifest, text, source=url, engine_url=url)
     if manifest.problems and not manifest.scripts:
         # The manifest as a whole is unusable (not JSON, no scripts list).
         reason = "; ".join(str(p) for p in manifest.problems)

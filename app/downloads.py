@@ -6,16 +6,27 @@ that is valid on Windows, macOS and Linux, and placed in the chosen folder
 under a name that does not overwrite anything already there. The bytes go
 to a temporary `.part` file first, which gets its final name only once
 complete.
+
+On Windows a complete file is then marked as downloaded from the internet
+(a `Zone.Identifier` stream, the "Mark of the Web"), as browsers do, so
+that Office opens a report in Protected View and Windows warns before
+running anything in it: the file comes from a server we do not control.
 """
 
+import logging
 import os
 import re
 import secrets
+import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
+from app.addresses import without_user_info
 from app.errors import UsageError
+
+log = logging.getLogger(__name__)
 
 MAX_NAME_CHARS = 200
 # Room under the usual 255-byte limit for " (99)" and a temporary suffix.
@@ -38,6 +49,12 @@ _INVALID_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\x7f-\x9f]')
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _EXTENSION = re.compile(r"^\.[A-Za-z0-9_-]+$")
+# The Internet zone of Windows' security zones: files from the internet.
+INTERNET_ZONE = 3
+ZONE_STREAM = "Zone.Identifier"
+
+# Writes text to a named stream ("C:\\...\\report.csv:Zone.Identifier").
+StreamWriter = Callable[[str, str], None]
 
 
 def safe_filename(name: str) -> str:
@@ -110,6 +127,48 @@ def claim_final_name(part_path: Path, folder: Path, filename: str) -> Path:
         part_path.unlink()
         return final
     raise UsageError(f"could not find a free file name for {filename} in {folder}")
+
+
+def mark_downloaded(
+    path: Path,
+    referrer: str,
+    *,
+    host_url: str | None = None,
+    platform: str = sys.platform,
+    writer: StreamWriter | None = None,
+) -> bool:
+    """Mark a downloaded file as coming from the internet; whether it was.
+
+    Only on Windows, which keeps the mark in the file's `Zone.Identifier`
+    alternate data stream; elsewhere nothing is done. The addresses in it
+    never carry a user name or password. A file system without such
+    streams (FAT, some network shares) leaves the file unmarked, with a
+    warning in the log, as browsers do.
+    """
+    if platform != "win32":
+        return False
+
+    lines = ["[ZoneTransfer]", f"ZoneId={INTERNET_ZONE}"]
+    lines.append(f"ReferrerUrl={_one_line(without_user_info(referrer))}")
+    if host_url:
+        lines.append(f"HostUrl={_one_line(without_user_info(host_url))}")
+    text = "\r\n".join(lines) + "\r\n"
+    try:
+        (writer or _write_stream)(f"{path}:{ZONE_STREAM}", text)
+    except OSError as exc:
+        log.warning("could not mark %s as downloaded: %s", path, exc)
+        return False
+    return True
+
+
+def _write_stream(name: str, text: str) -> None:
+    with open(name, "w", encoding="utf-8", newline="") as stream:
+        stream.write(text)
+
+
+def _one_line(text: str) -> str:
+    """text on one line: a line break would start another key of the mark."""
+    return re.sub(r"[\r\n]+", "", text)
 
 
 def _taken(path: Path) -> bool:

@@ -6,18 +6,19 @@ hosts, which never goes through a proxy (a local gateway's sign-in must not
 leave the machine). The token travels in the `Authenticate` header
 (PEGASUS_API.md §1.2), never in a URL, a log line or an error message.
 Every call has an overall deadline, so a server that trickles its answer
-cannot hang the caller. Whatever goes wrong, the caller gets one of the
-app's errors naming the call and what to do about it.
+cannot hang the caller, and a size limit on its answer counted once
+unpacked (MAX_ANSWER_BYTES; a download, which goes to disk, stops at
+MAX_DOWNLOAD_BYTES), so a small gzip answer cannot fill the memory.
+Whatever goes wrong, the caller gets one of the app's errors naming the
+call and what to do about it. A downloaded file is marked as coming from
+the internet where the system keeps such marks (see app.downloads).
 """
 
 import asyncio
 import contextlib
-import errno
 import json
 import logging
 import re
-import socket
-import ssl
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -34,7 +35,16 @@ from app.addresses import (
     url_problem,
     without_user_info,
 )
-from app.downloads import claim_final_name, open_part
+from app.answers import (
+    Answer,
+    content_length,
+    message_suffix,
+    ms_since,
+    plain_reason,
+    read_limited,
+    size_words,
+)
+from app.downloads import claim_final_name, mark_downloaded, open_part
 from app.errors import AuthError, GatewayError, NetworkError
 from app.jobs import Job
 from app.jsonlimits import MAX_DOCUMENT_BYTES, JsonLimitError, read_json
@@ -44,6 +54,8 @@ log = logging.getLogger(__name__)
 DEFAULT_EXPIRES = 432000  # five days, as in the gateway's own examples
 MAX_PAGES = 10000
 CHUNK_SIZE = 64 * 1024
+MAX_ANSWER_BYTES = 20 * 1024 * 1024  # once unpacked: far above any real answer
+MAX_DOWNLOAD_BYTES = 2 * 1024**3  # a report file, written to disk as it comes
 
 ProgressListener = Callable[[int, int | None], None]
 
@@ -63,16 +75,22 @@ class Gateway:
         token: str | None = None,
         timeout: float = 30.0,
         deadline: float | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+        max_download_bytes: int = MAX_DOWNLOAD_BYTES,
     ) -> None:
         """timeout bounds each connect and read; deadline a whole call.
 
         A download has no overall deadline, but each 64 KB of it must
         arrive within the deadline (twice the timeout unless given).
+        Answers are read up to max_answer_bytes, downloads up to
+        max_download_bytes, both counted once unpacked.
         """
         self.site_url = normalize_site_url(url)
         self.api_url = self.site_url + "/api"
         self.timeout = timeout
         self.deadline = deadline if deadline is not None else 2 * timeout
+        self.max_answer_bytes = max_answer_bytes
+        self.max_download_bytes = max_download_bytes
         self._token = token or None
         # Whether the gateway has taken the session yet: a 401 before that is
         # a token given from outside that was never good, not an expiry.
@@ -116,15 +134,15 @@ class Gateway:
     async def login(self, username: str, password: str) -> None:
         """Sign in with a user name and password and keep the session token."""
         body = {"username": username, "password": password}
-        response = await self._request("POST", "/login", json=body, signing_in=True)
-        data = self._json_object(response)
+        answer = await self._request("POST", "/login", json=body, signing_in=True)
+        data = self._json_object(answer)
 
         token = data.get("auth")
         if not isinstance(token, str) or not token.strip():
             raise GatewayError(
                 f"{self._call('POST', '/login')} answered without a session token "
                 "(no 'auth' in the answer); is this a Pegasus Gateway?",
-                status=response.status_code,
+                status=answer.status,
                 call=self._call("POST", "/login"),
             )
         self._token = token.strip()
@@ -137,14 +155,14 @@ class Gateway:
 
     async def engines(self) -> list[str]:
         """The engine URLs this gateway can use, as a list of strings."""
-        response = await self._request("GET", "/job_manager/engines")
-        data = self._json(response)
+        answer = await self._request("GET", "/job_manager/engines")
+        data = self._json(answer)
 
         # Both shapes are in the wild (PEGASUS_API.md §9.1).
         if isinstance(data, dict) and "engines" in data:
             data = data["engines"]
         if not isinstance(data, list) or not all(isinstance(e, str) for e in data):
-            raise self._shape_error(response, "a list of engine URLs")
+            raise self._shape_error(answer, "a list of engine URLs")
         return list(dict.fromkeys(e.strip() for e in data if e.strip()))
 
     async def manifest_text(self, engine_url: str) -> str:
@@ -168,17 +186,22 @@ class Gateway:
                 call=call,
             )
 
-        response, body = await self._send_limited(
-            f"{address}/manifest", call, f"the engine at {base}", MAX_DOCUMENT_BYTES
+        answer = await self._send(
+            "GET",
+            f"{address}/manifest",
+            call=call,
+            where=f"the engine at {base}",
+            limit=MAX_DOCUMENT_BYTES,
         )
-        if response.status_code >= 400:
+        if answer.status >= 400:
             raise GatewayError(
                 f"the engine at {base} answered GET /manifest with HTTP "
-                f"{response.status_code}{_message_suffix(response, body)}",
-                status=response.status_code,
+                f"{answer.status}{message_suffix(answer)}",
+                status=answer.status,
                 call=call,
             )
-        return body.decode(response.encoding or "utf-8", errors="replace")
+        encoding = answer.response.encoding or "utf-8"
+        return answer.body.decode(encoding, errors="replace")
 
     async def list_all(
         self,
@@ -194,14 +217,14 @@ class Gateway:
 
         while page <= MAX_PAGES:
             query = {**(params or {}), "set": page_size, "page": page}
-            response = await self._request("GET", path, params=query)
-            data = self._json(response)
+            answer = await self._request("GET", path, params=query)
+            data = self._json(answer)
 
             if isinstance(data, list):  # a gateway that does not paginate
-                return self._items(data, response)
+                return self._items(data, answer)
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
-                raise self._shape_error(response, "a page {data, page, pages}")
-            batch = self._items(data["data"], response)
+                raise self._shape_error(answer, "a page {data, page, pages}")
+            batch = self._items(data["data"], answer)
             items.extend(batch)
 
             pages = data.get("pages")
@@ -227,18 +250,18 @@ class Gateway:
             "engine": engine,
             "args": args,
         }
-        response = await self._request("POST", "/job_manager", json=body)
-        job = Job.from_json(self._json_object(response))
+        answer = await self._request("POST", "/job_manager", json=body)
+        job = Job.from_json(self._json_object(answer))
         if job.id <= 0:
-            raise self._shape_error(response, "a job with an id")
+            raise self._shape_error(answer, "a job with an id")
 
         log.info("job %s created: %s on %s", job.id, script, engine)
         return job
 
     async def job(self, job_id: int) -> Job:
         """The job as the gateway knows it now."""
-        response = await self._request("GET", f"/job_manager/{int(job_id)}")
-        return Job.from_json(self._json_object(response))
+        answer = await self._request("GET", f"/job_manager/{int(job_id)}")
+        return Job.from_json(self._json_object(answer))
 
     async def download(
         self,
@@ -252,7 +275,8 @@ class Gateway:
 
         The server's name is made safe and unique in folder. The bytes go to
         a temporary `.part` file, renamed only once complete, so a failed
-        download never leaves a file under the final name.
+        download never leaves a file under the final name. The file is then
+        marked as downloaded from the gateway (Windows only).
         """
         # "..", "." and names with a slash would be read by the gateway as
         # another path (GET /api/job_manager/5/.. is the job list).
@@ -275,6 +299,7 @@ class Gateway:
             part_path.unlink(missing_ok=True)
             raise
 
+        mark_downloaded(final, self.site_url, host_url=self.api_url + path)
         log.info("downloaded %s of job %s to %s", filename, job_id, final)
         return final
 
@@ -298,24 +323,42 @@ class Gateway:
             try:
                 if response.status_code >= 300:
                     async with asyncio.timeout(self.deadline):
-                        await response.aread()
-                    self._fail_unless_ok(response, call)
+                        body = await read_limited(
+                            response,
+                            limit=self.max_answer_bytes,
+                            call=call,
+                            where=self._where,
+                        )
+                    self._fail_unless_ok(Answer(response, body), call)
 
-                total = _content_length(response)
+                total = content_length(response)
                 # No deadline for the whole file, which may be large: one per
                 # chunk, so a trickle of bytes still counts as a stall.
                 loop = asyncio.get_running_loop()
                 async with asyncio.timeout(self.deadline) as stall:
                     async for chunk in response.aiter_bytes(CHUNK_SIZE):
                         stall.reschedule(loop.time() + self.deadline)
-                        part.write(chunk)
                         received += len(chunk)
+                        self._check_download_size(received, call)
+                        part.write(chunk)
                         if on_progress is not None:
                             on_progress(received, total)
             finally:
                 await response.aclose()
 
-        log.debug("%s: %s bytes in %.0f ms", call, received, _ms_since(started))
+        log.debug("%s: %s bytes in %.0f ms", call, received, ms_since(started))
+
+    def _check_download_size(self, received: int, call: str) -> None:
+        """GatewayError once a download passes max_download_bytes."""
+        if received <= self.max_download_bytes:
+            return
+        error = GatewayError(
+            f"{call} sent more than {size_words(self.max_download_bytes)}; the "
+            "download was stopped, as no report file should be that large",
+            call=call,
+        )
+        log.warning("%s", error)
+        raise error
 
     async def _request(
         self,
@@ -325,20 +368,21 @@ class Gateway:
         json: Any = None,
         params: dict[str, Any] | None = None,
         signing_in: bool = False,
-    ) -> httpx.Response:
+    ) -> Answer:
         """Send a call to the gateway's API and fail unless it succeeded."""
         call = self._call(method, path)
-        response = await self._send(
+        answer = await self._send(
             method,
             self.api_url + path,
             call=call,
             where=self._where,
+            limit=self.max_answer_bytes,
             json=json,
             params=params,
             headers={} if signing_in else self._auth_headers(),
         )
-        self._fail_unless_ok(response, call, signing_in=signing_in)
-        return response
+        self._fail_unless_ok(answer, call, signing_in=signing_in)
+        return answer
 
     async def _send(
         self,
@@ -347,40 +391,21 @@ class Gateway:
         *,
         call: str,
         where: str,
+        limit: int,
         **kwargs: Any,
-    ) -> httpx.Response:
-        started = time.monotonic()
-        with self._failures(call, where):
-            async with asyncio.timeout(self.deadline):
-                response = await self._client_for(url).request(method, url, **kwargs)
-
-        log.debug("%s -> %s in %.0f ms", call, response.status_code, _ms_since(started))
-        return response
-
-    async def _send_limited(
-        self, url: str, call: str, where: str, limit: int
-    ) -> tuple[httpx.Response, bytes]:
-        """GET url, reading at most limit bytes of its body; the answer and body."""
+    ) -> Answer:
+        """Send a request and read its answer, at most limit bytes unpacked."""
         client = self._client_for(url)
         started = time.monotonic()
-        body = bytearray()
         with self._failures(call, where):
             async with (
                 asyncio.timeout(self.deadline),
-                client.stream("GET", url) as response,
+                client.stream(method, url, **kwargs) as response,
             ):
-                async for chunk in response.aiter_bytes():
-                    body += chunk
-                    if len(body) > limit:
-                        raise GatewayError(
-                            f"{where} answered {call} with more than "
-                            f"{limit // (1024 * 1024)} MB; that is too large",
-                            status=response.status_code,
-                            call=call,
-                        )
+                body = await read_limited(response, limit=limit, call=call, where=where)
 
-        log.debug("%s -> %s in %.0f ms", call, response.status_code, _ms_since(started))
-        return response, bytes(body)
+        log.debug("%s -> %s in %.0f ms", call, response.status_code, ms_since(started))
+        return Answer(response, body)
 
     def _client_for(self, url: str) -> httpx.AsyncClient:
         """The client for url: loopback hosts never go through a proxy."""
@@ -418,17 +443,17 @@ class Gateway:
             raise error from exc
 
     def _fail_unless_ok(
-        self, response: httpx.Response, call: str, *, signing_in: bool = False
+        self, answer: Answer, call: str, *, signing_in: bool = False
     ) -> None:
         """Raise the app's error for any answer but a success."""
-        status = response.status_code
+        status = answer.status
         if status < 300:
             self._accepted = self._accepted or not signing_in
             return
         if status == 401:
             raise self._auth_error(call, signing_in=signing_in)
         if status < 400:
-            location = response.headers.get("location", "somewhere else")
+            location = answer.header("location", "somewhere else")
             raise GatewayError(
                 f"{call} was redirected to {location}; use the gateway's final "
                 "address (for example https:// instead of http://)",
@@ -436,7 +461,7 @@ class Gateway:
                 call=call,
             )
 
-        message = _message_suffix(response)
+        message = message_suffix(answer)
         error = GatewayError(
             f"{call} failed with HTTP {status}{message}{self._hint(status, message)}",
             status=status,
@@ -485,44 +510,43 @@ class Gateway:
             f"without {parts.path}"
         )
 
-    def _json(self, response: httpx.Response) -> Any:
-        call = _call_of(response)
-        content_type = response.headers.get("content-type", "no content type")
+    def _json(self, answer: Answer) -> Any:
+        call = answer.call
+        content_type = answer.header("content-type", "no content type")
         try:
-            return read_json(response.content)
+            return read_json(answer.body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise GatewayError(
                 f"{call} answered with something that is not JSON "
                 f"({content_type.split(';')[0]}); is {self.site_url} a Pegasus "
                 "Gateway?",
-                status=response.status_code,
+                status=answer.status,
                 call=call,
             ) from exc
         except JsonLimitError as exc:
             raise GatewayError(
                 f"{call} answered with JSON that cannot be used: {exc}",
-                status=response.status_code,
+                status=answer.status,
                 call=call,
             ) from exc
 
-    def _json_object(self, response: httpx.Response) -> dict[str, Any]:
-        data = self._json(response)
+    def _json_object(self, answer: Answer) -> dict[str, Any]:
+        data = self._json(answer)
         if not isinstance(data, dict):
-            raise self._shape_error(response, "a JSON object")
+            raise self._shape_error(answer, "a JSON object")
         return data
 
-    def _items(self, data: list[Any], response: httpx.Response) -> list[dict[str, Any]]:
+    def _items(self, data: list[Any], answer: Answer) -> list[dict[str, Any]]:
         if not all(isinstance(item, dict) for item in data):
-            raise self._shape_error(response, "a list of objects")
+            raise self._shape_error(answer, "a list of objects")
         return data
 
-    def _shape_error(self, response: httpx.Response, expected: str) -> GatewayError:
-        call = _call_of(response)
+    def _shape_error(self, answer: Answer, expected: str) -> GatewayError:
         return GatewayError(
-            f"{call} answered with JSON of an unexpected shape (expected "
+            f"{answer.call} answered with JSON of an unexpected shape (expected "
             f"{expected}); is {self.site_url} a Pegasus Gateway?",
-            status=response.status_code,
-            call=call,
+            status=answer.status,
+            call=answer.call,
         )
 
     def _network_error(
@@ -534,9 +558,9 @@ class Gateway:
                 "check the address and your connection"
             )
         if isinstance(exc, httpx.ConnectError):
-            return NetworkError(f"could not reach {where}: {_plain_reason(exc)}")
+            return NetworkError(f"could not reach {where}: {plain_reason(exc)}")
         return NetworkError(
-            f"the connection to {where} failed during {call}: {_plain_reason(exc)}"
+            f"the connection to {where} failed during {call}: {plain_reason(exc)}"
         )
 
     def _call(self, method: str, path: str) -> str:
@@ -549,50 +573,3 @@ class Gateway:
 
     def _auth_headers(self) -> dict[str, str]:
         return {"Authenticate": self._token} if self._token else {}
-
-
-def _call_of(response: httpx.Response) -> str:
-    return f"{response.request.method} {response.request.url.path}"
-
-
-def _message_suffix(response: httpx.Response, body: bytes | None = None) -> str:
-    """ ": <message>" from a JSON error body, or a word on what came instead."""
-    try:
-        data = read_json(response.content if body is None else body)
-    except (json.JSONDecodeError, UnicodeDecodeError, JsonLimitError):
-        kind = response.headers.get("content-type", "").split(";")[0]
-        return f" (the answer was {kind} instead of JSON)" if kind else ""
-    if isinstance(data, dict):
-        for key in ("message", "error", "detail"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return ": " + data[key].strip()
-    return ""
-
-
-def _plain_reason(exc: BaseException) -> str:
-    """The cause of a network failure in a few words."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return f"its TLS certificate could not be verified ({seen.verify_message})"
-        if isinstance(seen, socket.gaierror):
-            return "the host name is not known (check the address)"
-        if isinstance(seen, ConnectionRefusedError) or (
-            isinstance(seen, OSError) and seen.errno == errno.ECONNREFUSED
-        ):
-            return "connection refused (is the server running on that port?)"
-        seen = seen.__cause__ or seen.__context__
-
-    text = str(exc).strip()
-    if "refused" in text.lower():
-        return "connection refused (is the server running on that port?)"
-    return text or type(exc).__name__
-
-
-def _content_length(response: httpx.Response) -> int | None:
-    value = response.headers.get("content-length")
-    return int(value) if value and value.isdigit() else None
-
-
-def _ms_since(started: float) -> float:
-    return (time.monotonic() - started) * 1000

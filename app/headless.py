@@ -28,7 +28,7 @@ from app.catalog import Catalog, load_catalog, same_engine_key
 from app.errors import JobError, PegasusError, UsageError
 from app.gateway import Gateway
 from app.jobs import Job
-from app.jsonlimits import JsonLimitError, read_json
+from app.jsonlimits import MAX_DOCUMENT_BYTES, JsonLimitError, read_json
 from app.local_stack import DemoStack
 from app.manifest import Script
 from app.runs import (
@@ -331,13 +331,10 @@ def _read_args(text: str) -> dict[str, Any]:
     if text.startswith("@"):
         path = Path(text[1:]).expanduser()
         source = f"the args file {path}"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {source}: {exc}") from exc
+        text = _read_args_file(path, source)
 
     try:
-        value = read_json(text, finite_only=True)
+        value = read_json(text, strict=True)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno}, "
@@ -350,6 +347,27 @@ def _read_args(text: str) -> dict[str, Any]:
             f'{source} must be a JSON object, like {{"from": "...", "to": "..."}}'
         )
     return value
+
+
+def _read_args_file(path: Path, source: str) -> str:
+    """The text of an args file, read only up to the JSON size limit.
+
+    Bounded: a device or a pipe (@/dev/zero) would otherwise be read forever.
+    """
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise UsageError(
+            f"{source} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "
+            "the parameters of a report are far smaller"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"cannot read {source}: it is not UTF-8 text") from exc
 
 
 def _refuse_with_demo(args: argparse.Namespace) -> None:

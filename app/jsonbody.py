@@ -5,7 +5,10 @@ of app.jsonlimits; what is refused says where, as a BodyError carrying the
 HTTP status: 413 for a body over the limit, 400 for text that is not JSON,
 that nests too deep, or that holds a number JSON cannot carry (a stored
 NaN once made every later answer of the sandbox fail):
-"args/min_distance: not a finite number (NaN, Infinity or too large)".
+"args/min_distance: not a finite number (NaN, Infinity or too large)", or
+text with a lone surrogate (`"\\ud800"`, half of a character, which could
+be stored but never answered again): "result/error: the text holds a lone
+surrogate ...".
 """
 
 import json
@@ -14,7 +17,13 @@ from typing import Any
 from starlette.requests import Request
 
 from app.errors import PegasusError
-from app.jsonlimits import JsonLimitError, nonfinite_paths, read_json
+from app.jsonlimits import (
+    LONE_SURROGATE_PROBLEM,
+    JsonLimitError,
+    lone_surrogate_paths,
+    nonfinite_paths,
+    read_json,
+)
 
 DEFAULT_LIMIT = 1_000_000  # bytes: far above any real job, task or update
 
@@ -59,12 +68,22 @@ def parse_json(text: str | bytes, where: str = "the body", path: str = "") -> An
         # json.JSONDecodeError and UnicodeDecodeError are both ValueErrors.
         raise BodyError(400, f"{where} is not valid JSON: {_reason(exc)}") from exc
 
-    for place in nonfinite_paths(value):
-        named = "/".join(part for part in (path, place) if part) or where
+    # Surrogates first: the place of a number may be named by such a key.
+    place = next(lone_surrogate_paths(value), None)
+    if place is not None:
+        raise BodyError(400, f"{_named(where, path, place)}: {LONE_SURROGATE_PROBLEM}")
+    place = next(nonfinite_paths(value), None)
+    if place is not None:
         raise BodyError(
-            400, f"{named}: not a finite number (NaN, Infinity or too large)"
+            400,
+            f"{_named(where, path, place)}: not a finite number "
+            "(NaN, Infinity or too large)",
         )
     return value
+
+
+def _named(where: str, path: str, place: str) -> str:
+    return "/".join(part for part in (path, place) if part) or where
 
 
 def _reason(exc: ValueError) -> str:

@@ -10,15 +10,18 @@ are resolved with `referencing` against the manifest itself.
 A manifest comes from an engine we do not control, so loading is bounded:
 the text's size and nesting, and the work of expanding references (a few
 definitions that each use the previous one twice would otherwise expand
-into millions of nodes). Each script's schema is checked as JSON Schema
-when loaded, so a broken one is a problem here, not an exception later.
+into millions of nodes). That work (app.references) is bounded per script
+and for the manifest as a whole, and at most MAX_SCRIPTS scripts are read,
+so any manifest within the size limit loads in about a second: the
+scripts past the manifest's budget are marked unusable, the others stay
+usable. Each script's schema is checked as JSON Schema when loaded, so a
+broken one is a problem here, not an exception later.
 """
 
 import copy
 import json
 import logging
 import re
-import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,13 +35,20 @@ from app.jsonlimits import (
     depth_exceeds,
     read_json,
 )
-from app.validation import follow_reference, schema_problems
+from app.references import (
+    MAX_MANIFEST_NODES,
+    SCRIPT_COST,
+    Budget,
+    Dereferencer,
+    RefError,
+    escape,
+)
+from app.validation import schema_problems
 
 log = logging.getLogger(__name__)
 
-# How many schema nodes one script may expand to once its references are
-# inlined; real schemas have a few hundred.
-MAX_SCHEMA_NODES = 50_000
+# Real manifests list dozens of scripts; past this many, the rest are not read.
+MAX_SCRIPTS = 1000
 
 CATEGORIES: dict[str, str] = {
     "live_reports": "Live reports",
@@ -123,25 +133,31 @@ def load_manifest(
     """Load a manifest from JSON text or an already parsed object."""
     manifest = Manifest(source=source)
 
-    document = data if isinstance(data, dict) else _parse_json(data, manifest)
-    if document is None:
-        return manifest
+    if isinstance(data, dict):
+        document: Any = data
+        # Text is checked as it is read; an object given here is not yet.
+        if depth_exceeds(document, MAX_DEPTH):
+            manifest.problems.append(
+                Problem(
+                    "error",
+                    "not usable JSON: it nests objects and lists more than "
+                    f"{MAX_DEPTH} levels deep",
+                )
+            )
+            return manifest
+        document = normalize_refs(document)
+    else:
+        document = _parse_json(data, manifest)
+        if document is None:
+            return manifest
+        # Parsed here, so ours to change: no copy of a document of megabytes.
+        document = _normalize_refs_in_place(document)
     if not isinstance(document, dict):
         manifest.problems.append(
             Problem("error", "a manifest must be a JSON object with scripts", "")
         )
         return manifest
-    if depth_exceeds(document, MAX_DEPTH):
-        manifest.problems.append(
-            Problem(
-                "error",
-                "not usable JSON: it nests objects and lists more than "
-                f"{MAX_DEPTH} levels deep",
-            )
-        )
-        return manifest
 
-    document = normalize_refs(document)
     definitions = document.get("definitions", {})
     if not isinstance(definitions, dict):
         manifest.problems.append(
@@ -156,6 +172,15 @@ def load_manifest(
             Problem("error", "the manifest has no list of scripts", "/scripts")
         )
         return manifest
+    if len(scripts) > MAX_SCRIPTS:
+        manifest.problems.append(
+            Problem(
+                "warning",
+                f"the manifest lists {len(scripts):,} scripts; only the first "
+                f"{MAX_SCRIPTS:,} are read",
+                "/scripts",
+            )
+        )
 
     resolver = (
         Registry()
@@ -165,8 +190,9 @@ def load_manifest(
         .resolver(base_uri=MANIFEST_URI)
     )
     seen: set[str] = set()
-    for index, entry in enumerate(scripts):
-        script = _load_script(entry, f"/scripts/{index}", resolver, definitions)
+    budget = Budget(MAX_MANIFEST_NODES)
+    for index, entry in enumerate(scripts[:MAX_SCRIPTS]):
+        script = _load_script(entry, f"/scripts/{index}", resolver, definitions, budget)
         script.engine_url = engine_url
         _check_name(script, f"/scripts/{index}", seen)
         manifest.scripts.append(script)
@@ -182,14 +208,33 @@ def load_manifest(
 
 def normalize_refs(node: Any) -> Any:
     """A copy of node with every string-form `$ref` made a `{"$ref": ...}`."""
-    if isinstance(node, str):
-        match = _STRING_REF.match(node)
-        return {"$ref": match.group(1)} if match else node
-    if isinstance(node, dict):
-        return {key: normalize_refs(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [normalize_refs(item) for item in node]
-    return node
+    return _normalize_refs_in_place(copy.deepcopy(node))
+
+
+def _normalize_refs_in_place(root: Any) -> Any:
+    """root with every string-form `$ref` in it made a `{"$ref": ...}`.
+
+    Walks with its own stack and changes the containers it meets, so a
+    document of a million nodes takes a fraction of a second.
+    """
+    if isinstance(root, str):
+        return _ref_object(root)
+    stack = [root] if isinstance(root, dict | list) else []
+    while stack:
+        node = stack.pop()
+        places = node.items() if isinstance(node, dict) else enumerate(node)
+        for place, value in places:
+            if isinstance(value, str):
+                if "$ref" in value:
+                    node[place] = _ref_object(value)
+            elif isinstance(value, dict | list):
+                stack.append(value)
+    return root
+
+
+def _ref_object(text: str) -> Any:
+    match = _STRING_REF.match(text)
+    return {"$ref": match.group(1)} if match else text
 
 
 def group_by_category(scripts: list[Script]) -> list[tuple[str, list[Script]]]:
@@ -227,7 +272,11 @@ def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
 
 
 def _load_script(
-    entry: Any, pointer: str, resolver: Any, definitions: JsonObject
+    entry: Any,
+    pointer: str,
+    resolver: Any,
+    definitions: JsonObject,
+    budget: Budget,
 ) -> Script:
     if not isinstance(entry, dict):
         script = Script(script="", title=f"(entry {pointer})")
@@ -258,10 +307,11 @@ def _load_script(
         return script
 
     schema_pointer = f"{pointer}/parameters_schema"
-    dereferencer = _Dereferencer(resolver, schema_pointer)
+    dereferencer = Dereferencer(resolver, schema_pointer, budget)
     try:
+        dereferencer.spend(SCRIPT_COST)
         expanded = dereferencer.resolve(raw_schema, schema_pointer)
-    except _RefError as exc:
+    except RefError as exc:
         script.problems.append(Problem("error", exc.message, exc.pointer))
         return script
 
@@ -289,7 +339,7 @@ def _schema_pointer(
     path: tuple[str | int, ...], schema_pointer: str, definitions: JsonObject
 ) -> str:
     """Where a place in a script's validation schema is in the manifest."""
-    parts = [_escape(str(part)) for part in path]
+    parts = [escape(str(part)) for part in path]
     if len(path) > 1 and path[0] == "definitions" and path[1] in definitions:
         return "/" + "/".join(parts)
     return "/".join([schema_pointer, *parts])
@@ -349,123 +399,3 @@ def _check_name(script: Script, pointer: str, seen: set[str]) -> None:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-class _RefError(Exception):
-    def __init__(self, message: str, pointer: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pointer = pointer
-
-
-class _Dereferencer:
-    """Inlines `$ref`s, keeping the keywords written beside each one.
-
-    A schema that really recurses (a tree whose node contains itself) keeps
-    its inner `$ref` where the recursion closes, so the form can expand it on
-    demand. A cycle made only of references never reaches a schema and is an
-    error naming the pointers in it. The expansion is bounded in size and
-    depth, and `used` collects the manifest definitions it went through.
-    """
-
-    def __init__(
-        self, resolver: Any, root_pointer: str, budget: int = MAX_SCHEMA_NODES
-    ) -> None:
-        self._resolver = resolver
-        self._root_pointer = root_pointer
-        self._left = budget
-        self._budget = budget
-        self.used: set[str] = set()
-
-    def resolve(
-        self,
-        node: Any,
-        pointer: str,
-        active: tuple[str, ...] = (),
-        depth: int = 0,
-    ) -> Any:
-        self._spend()
-        if isinstance(node, list | dict) and depth >= MAX_DEPTH:
-            raise _RefError(
-                f"the schema nests more than {MAX_DEPTH} levels deep once its "
-                "references are expanded",
-                pointer,
-            )
-        if isinstance(node, list):
-            return [
-                self.resolve(item, f"{pointer}/{i}", active, depth + 1)
-                for i, item in enumerate(node)
-            ]
-        if not isinstance(node, dict):
-            return node
-        if isinstance(node.get("$ref"), str):
-            return self._inline(node, pointer, active, depth)
-        return {
-            key: self.resolve(value, f"{pointer}/{_escape(key)}", active, depth + 1)
-            for key, value in node.items()
-        }
-
-    def _inline(
-        self, node: JsonObject, pointer: str, active: tuple[str, ...], depth: int
-    ) -> Any:
-        target, chain = self._follow(node["$ref"], pointer)
-        if chain[-1] in active:
-            # The schema recurses through real content: stop here, leave the ref.
-            return copy.deepcopy(node)
-
-        resolved = self.resolve(target, chain[-1], (*active, chain[-1]), depth)
-        if not isinstance(resolved, dict):
-            raise _RefError(f"{node['$ref']} does not point to a schema", pointer)
-
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        return {**resolved, **self.resolve(siblings, pointer, active, depth)}
-
-    def _follow(self, ref: str, pointer: str) -> tuple[Any, list[str]]:
-        """The first non-reference schema a chain of `$ref`s leads to."""
-        chain: list[str] = []
-        seen: set[str] = set()
-        current = ref
-        while True:
-            self._spend()
-            if current in seen:
-                loop = " -> ".join([*chain, current])
-                raise _RefError(f"the references form a cycle: {loop}", pointer)
-            chain.append(current)
-            seen.add(current)
-            found = follow_reference(self._resolver, current)
-            if found is None:
-                raise _RefError(
-                    f"the reference {current} points to nothing: "
-                    "there is no such definition",
-                    pointer,
-                )
-            self._note_definition(current)
-            target = found.contents
-            if (
-                isinstance(target, dict)
-                and set(target) == {"$ref"}
-                and isinstance(target["$ref"], str)
-            ):
-                current = target["$ref"]
-                continue
-            return target, chain
-
-    def _spend(self) -> None:
-        self._left -= 1
-        if self._left < 0:
-            raise _RefError(
-                "the schema is too large once its references are expanded "
-                f"(more than {self._budget:,} parts)",
-                self._root_pointer,
-            )
-
-    def _note_definition(self, ref: str) -> None:
-        """Remember the definition a reference like #/definitions/x uses."""
-        fragment = urllib.parse.unquote(ref.partition("#")[2])
-        parts = fragment.split("/")
-        if len(parts) > 2 and parts[0] == "" and parts[1] == "definitions":
-            self.used.add(parts[2].replace("~1", "/").replace("~0", "~"))
-
-
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")

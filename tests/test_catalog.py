@@ -1,5 +1,8 @@
 """The catalog: every engine's manifest, fetched together, failures kept apart."""
 
+import logging
+import threading
+
 import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -117,3 +120,27 @@ async def test_hostile_engines_leave_the_others_loaded(demo_stack: DemoStack) ->
         assert entry.error is not None
         assert entry.error.startswith(f"the engine address {address!r} is not valid")
     assert len(catalog.errors) == 4
+
+
+@pytest.mark.asyncio
+async def test_manifests_are_loaded_off_the_event_loop(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Loading a manifest can take up to a second: the window's loop must not
+    # wait on it.
+    manifest = {"scripts": [{"script": "x", "title": "X"}]}
+
+    async def engine_manifest(request: Request) -> Response:
+        return JSONResponse(manifest)
+
+    async def engines(request: Request) -> Response:
+        return JSONResponse([str(request.base_url).rstrip("/") + "/engine"])
+
+    caplog.set_level(logging.DEBUG, logger="app.manifest")
+    routes = {"/api/job_manager/engines": engines, "/engine/manifest": engine_manifest}
+    async with serving(routes) as url, Gateway(url, token="t") as gateway:
+        catalog = await load_catalog(gateway)
+
+    assert [s.script for s in catalog.scripts] == ["x"]
+    (loaded,) = [r for r in caplog.records if r.getMessage().startswith("manifest ")]
+    assert loaded.thread != threading.get_ident()

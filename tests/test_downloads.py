@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from app.downloads import MAX_NAME_CHARS, safe_filename, unique_path
+from app.downloads import (
+    MAX_NAME_CHARS,
+    mark_downloaded,
+    safe_filename,
+    unique_path,
+)
 
 HOSTILE_NAMES = [
     "../../x",
@@ -140,3 +145,66 @@ def test_unique_path_treats_a_link_to_nowhere_as_taken(tmp_path: Path) -> None:
     (tmp_path / "trips (2).csv").symlink_to(tmp_path / "also-missing")
 
     assert unique_path(tmp_path, "trips.csv") == tmp_path / "trips (3).csv"
+
+
+# ---- the Mark of the Web ----------------------------------------------------
+# Written only on Windows, where it cannot be tested here: the Windows branch
+# is run with a writer that records what would go in the stream.
+
+
+def test_on_windows_a_download_is_marked_as_from_the_internet(tmp_path: Path) -> None:
+    written: list[tuple[str, str]] = []
+    report = tmp_path / "trips.csv"
+
+    marked = mark_downloaded(
+        report,
+        "https://alice:S3cret@gw.invalid",
+        host_url="https://alice:S3cret@gw.invalid/api/job_manager/5/trips.csv",
+        platform="win32",
+        writer=lambda stream, text: written.append((stream, text)),
+    )
+
+    assert marked
+    assert written == [
+        (
+            f"{report}:Zone.Identifier",
+            "[ZoneTransfer]\r\nZoneId=3\r\nReferrerUrl=https://gw.invalid\r\n"
+            "HostUrl=https://gw.invalid/api/job_manager/5/trips.csv\r\n",
+        )
+    ]
+
+
+def test_a_mark_that_cannot_be_written_leaves_the_download_alone(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_streams(stream: str, text: str) -> None:
+        raise OSError(22, "no alternate data streams on this drive")
+
+    marked = mark_downloaded(
+        tmp_path / "trips.csv",
+        "https://gw.invalid",
+        platform="win32",
+        writer=no_streams,
+    )
+
+    assert not marked
+    assert "could not mark" in caplog.text
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin"])
+def test_elsewhere_nothing_is_written(tmp_path: Path, platform: str) -> None:
+    written: list[tuple[str, str]] = []
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "trips.csv").write_text("a,b\n")
+
+    marked = mark_downloaded(
+        out / "trips.csv",
+        "https://gw.invalid",
+        platform=platform,
+        writer=lambda stream, text: written.append((stream, text)),
+    )
+
+    assert not marked
+    assert written == []
+    assert [p.name for p in out.iterdir()] == ["trips.csv"]

@@ -1,9 +1,12 @@
 """How the embedded engine reads what a gateway sends it, quirks included."""
 
+import csv
+import json
 import os
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 
 from app.engine.files import (
@@ -248,6 +251,27 @@ def test_a_job_from_another_site_with_the_same_ids_replaces_the_folder(
     assert find_file(tmp_path, "1", "5", "idling.csv") is None
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "http://localhost:8001/api",
+        "http://localhost:8001",
+        "http://127.0.0.1:8001/",
+        "HTTP://[::1]:8001/api/",
+        "http://127.0.0.1:8001/api/",
+    ],
+)
+def test_another_spelling_of_the_same_gateway_keeps_the_folder(
+    tmp_path: Path, spelling: str
+) -> None:
+    folder = make_job(tmp_path, "1", "5", SITE_A)
+
+    claim_folder(tmp_path, "1", "5", record(spelling))
+
+    assert (folder / "idling.csv").exists()
+    assert find_file(tmp_path, "1", "5", "idling.csv") is not None
+
+
 def test_links_to_folders_outside_are_neither_served_nor_written_through(
     tmp_path: Path,
 ) -> None:
@@ -319,6 +343,20 @@ def test_sweep_removes_expired_jobs_only(tmp_path: Path) -> None:
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
         ("Van = 1", "Van = 1"),
+        # Spreadsheets look past blanks and read full-width signs as plain.
+        (" =1+1", "' =1+1"),
+        ("\u00a0\u3000=cmd", "'\u00a0\u3000=cmd"),
+        ("\n-1", "'\n-1"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0dVan", "'\uff0dVan"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        ("\u200b@SUM(A1)", "'\u200b@SUM(A1)"),
+        ("\ufeff\u200d=1", "'\ufeff\u200d=1"),
+        # What no file can hold is taken out, or replaced.
+        ("Van \u0001 =1", "Van  =1"),
+        ("Van\x7f\x85", "Van"),
+        ("Lost \ud800", "Lost \ufffd"),
         (-70.5, -70.5),
         (0, 0),
         (None, ""),
@@ -327,3 +365,39 @@ def test_sweep_removes_expired_jobs_only(tmp_path: Path) -> None:
 )
 def test_csv_cells_never_start_a_formula(value: object, cell: object) -> None:
     assert csv_value(value) == cell
+
+
+def test_text_no_file_can_hold_is_cleaned_in_every_format(tmp_path: Path) -> None:
+    names = ["Van \u0001 =1", "Lost \ud800", "\u00a0=cmd", "Plain"]
+    table = ReportTable(
+        "idling",
+        "Idling \u0002Usage",
+        ["vid", "name", "ratio"],
+        [
+            {"vid": n, "name": name, "ratio": float("nan") if n == 2 else 0.5}
+            for n, name in enumerate(names, start=1)
+        ],
+    )
+    folder = claim_folder(tmp_path, "1", "5", record())
+
+    files = write_files(folder, table, ["json", "csv", "xlsx"])
+
+    assert files == ["idling.json", "idling.csv", "idling.xlsx"]
+    shown = ["Van  =1", "Lost \ufffd", "\u00a0=cmd", "Plain"]
+    document = json.loads((folder / "idling.json").read_text("utf-8"))
+    assert [row["name"] for row in document["rows"]] == shown
+    assert [row["ratio"] for row in document["rows"]] == [0.5, None, 0.5, 0.5]
+    assert document["title"] == "Idling Usage"
+    with (folder / "idling.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [row["name"] for row in rows] == [
+        "Van  =1",
+        "Lost \ufffd",
+        "'\u00a0=cmd",
+        "Plain",
+    ]
+    sheet = openpyxl.load_workbook(folder / "idling.xlsx").active
+    cells = [row[1] for row in sheet.iter_rows(min_row=2)]
+    assert [cell.value for cell in cells] == shown
+    assert [cell.quotePrefix for cell in cells] == [False, False, True, False]
+    assert sheet.title == "Idling Usage"

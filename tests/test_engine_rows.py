@@ -317,3 +317,31 @@ def test_text_from_the_gateway_never_becomes_a_formula(
             shown if script == "idling" else shown[:1]
         )
     assert sheet["I2"].value == -70.5  # trips' start_lon, a number
+
+
+def test_a_vehicle_name_no_spreadsheet_can_hold_still_gives_every_file(
+    engine: str, gateway: RecordingGateway, tmp_path: Path
+) -> None:
+    # One control character in one name once failed the whole job.
+    token = "tok-control-name"
+    gateway.script(
+        token,
+        vehicles=[{"id": 1, "name": "Van \u0001 =1"}, {"id": 2, "name": "\uff1d1+1"}],
+        events={},
+    )
+    period = {"from": "2026-01-05T00:00:00", "to": "2026-01-06T00:00:00"}
+    job_id, _, _ = post_job(
+        engine, gateway, "idling", {**period, "formats": ["json", "csv", "xlsx"]},
+        token=token,
+    )  # fmt: skip
+
+    end = gateway.wait_for_end(job_id)
+
+    assert end["state"] == "done", end
+    assert end["result"]["files"] == ["idling.json", "idling.csv", "idling.xlsx"]
+    answer = httpx.get(f"{engine}/jobs/{SITE_ID}/{job_id}/idling.xlsx", timeout=10)
+    (tmp_path / "idling.xlsx").write_bytes(answer.content)
+    sheet = openpyxl.load_workbook(tmp_path / "idling.xlsx").active
+    names = [cell for (cell,) in sheet.iter_rows(min_row=2, min_col=2, max_col=2)]
+    assert [cell.value for cell in names] == ["Van  =1", "\uff1d1+1"]
+    assert [cell.quotePrefix for cell in names] == [False, True]

@@ -178,16 +178,36 @@ def test_a_job_from_another_gateway_with_the_same_ids_replaces_the_files(
     assert gateway.wait_for_end(job_id)["state"] == "done"
     assert raw_get(engine, f"/jobs/{SITE_ID}/{job_id}/idling.csv") == 200
 
-    # Another gateway (another site URL) sends a job with the same ids; its
+    # Another gateway (another port) sends a job with the same ids; its
     # parameters are bad, so it writes no file of its own.
-    other = gateway.url.replace("127.0.0.1", "localhost")
-    post_job(engine, gateway, "idling", {"to": PERIOD["to"]}, job_id=job_id,
-             site_url=other, token="tok-other-site")  # fmt: skip
+    other = RecordingGateway()
+    other.start()
+    try:
+        post_job(engine, other, "idling", {"to": PERIOD["to"]}, job_id=job_id,
+                 token="tok-other-site")  # fmt: skip
+        assert other.wait_for_end(job_id)["state"] == "error"
+    finally:
+        other.stop()
 
-    assert gateway.wait_for_end(job_id, nth=2)["state"] == "error"
     assert raw_get(engine, f"/jobs/{SITE_ID}/{job_id}/idling.csv") == 404
     folder = engine_files / str(SITE_ID) / str(job_id)
-    assert json.loads((folder / ".job.json").read_text())["site"] == other + "/api"
+    site = json.loads((folder / ".job.json").read_text())["site"]
+    assert site == other.url + "/api"
+
+
+def test_another_spelling_of_the_same_gateway_keeps_the_files(
+    engine: str, gateway: RecordingGateway
+) -> None:
+    job_id, _, _ = post_job(engine, gateway, "idling", {**PERIOD, "vehicles": [2]})
+    assert gateway.wait_for_end(job_id)["state"] == "done"
+
+    # The same gateway by its other loopback name, with /api and a slash.
+    spelling = gateway.url.replace("127.0.0.1", "localhost") + "/api/"
+    post_job(engine, gateway, "idling", {"to": PERIOD["to"]}, job_id=job_id,
+             site_url=spelling, token="tok-same-site")  # fmt: skip
+
+    assert gateway.wait_for_end(job_id, nth=2)["state"] == "error"
+    assert raw_get(engine, f"/jobs/{SITE_ID}/{job_id}/idling.csv") == 200
 
 
 def test_files_behind_links_are_not_served_nor_deleted(

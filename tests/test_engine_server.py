@@ -309,6 +309,9 @@ def test_an_unknown_script_is_refused_and_reported_to_the_gateway(
         b' "site_url": "http://127.0.0.1:9", "api_token": "tok-x"}}',
         b'{"configuration": {"site_id": 1, "job_id": 5, "job_name": "idling",'
         b' "site_url": "ftp://127.0.0.1", "api_token": "tok-x"}}',
+        # Half a character: it could be read, but never sent or written back.
+        b'{"configuration": {"site_id": 1, "job_id": 5, "job_name": "\\ud800",'
+        b' "site_url": "http://127.0.0.1:9", "api_token": "tok-x"}}',
     ],
 )
 def test_a_malformed_job_is_refused_with_a_message(engine: str, body: bytes) -> None:

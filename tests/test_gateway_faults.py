@@ -10,6 +10,7 @@ with a message that names the call.
 import asyncio
 import contextlib
 import logging
+import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -499,14 +500,29 @@ async def test_a_download_that_trickles_is_given_up_on_and_leaves_nothing(
     assert list(out.iterdir()) == []
 
 
-def test_a_password_in_the_site_url_is_refused_and_never_repeated() -> None:
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("http://alice:S3cret@127.0.0.1:8000/api", "http://127.0.0.1:8000/api"),
+        # Malformed: no scheme, one slash, a backslash, no port, a broken host.
+        ("alice:S3cret@127.0.0.1:8000", "127.0.0.1:8000"),
+        ("https:/alice:S3cret@gw.invalid", "https:/gw.invalid"),
+        ("https:\\\\alice:S3cret@gw.invalid", "https:\\\\gw.invalid"),
+        ("https://alice:S3cret@gw.invalid:abc", "https://gw.invalid:abc"),
+        ("http://alice:S3cret@[::1", "http://[::1"),
+        ("  https://alice:S3c@ret@gw.invalid/x", "https://gw.invalid/x"),
+    ],
+)
+def test_a_password_in_the_site_url_is_refused_and_never_repeated(
+    typed: str, shown: str
+) -> None:
     with pytest.raises(UsageError) as caught:
-        normalize_site_url("http://alice:S3cret@127.0.0.1:8000/api")
+        Gateway(typed)
 
     message = str(caught.value)
-    assert "S3cret" not in message
+    assert "S3c" not in message
     assert "alice" not in message
-    assert "'http://127.0.0.1:8000/api'" in message
+    assert f"{shown!r}" in message
     assert message.endswith(
         "put the user name and password in their own fields, not in the address"
     )
@@ -544,3 +560,73 @@ async def test_an_answer_nested_too_deeply_is_a_gateway_error() -> None:
         "GET /api/user answered with JSON that cannot be used: it nests objects "
         "and lists more than 64 levels deep"
     )
+
+
+def gzip_of(size: int) -> bytes:
+    """A gzip body of JSON that unpacks to size bytes, mostly spaces."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [packer.compress(b'{"auth": "a", "pad": "')]
+    block = b" " * (1024 * 1024)
+    parts += [packer.compress(block) for _ in range(size // len(block))]
+    parts += [packer.compress(b'"}'), packer.flush()]
+    return b"".join(parts)
+
+
+@pytest.mark.asyncio
+async def test_an_answer_unpacking_past_the_limit_is_refused_naming_it() -> None:
+    bomb = gzip_of(30 * 1024 * 1024)  # 30 MB once unpacked
+    assert len(bomb) < 100_000
+
+    async def login(request: Request) -> Response:
+        return Response(
+            bomb,
+            headers={"content-encoding": "gzip", "content-type": "application/json"},
+        )
+
+    async with gateway_on({"/api/login": login}) as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.login("ana", "pw")
+        assert gateway.token is None
+
+    assert str(caught.value) == (
+        f"the gateway at {gateway.site_url} answered POST /api/login with more "
+        "than 20 MB; that is too large to be used"
+    )
+    assert caught.value.call == "POST /api/login"
+
+
+@pytest.mark.asyncio
+async def test_an_answer_within_the_limit_is_read_whole() -> None:
+    async def login(request: Request) -> Response:
+        return Response(
+            gzip_of(2 * 1024 * 1024),
+            headers={"content-encoding": "gzip", "content-type": "application/json"},
+        )
+
+    async with gateway_on({"/api/login": login}) as gateway:
+        await gateway.login("ana", "pw")
+        assert gateway.token == "a"
+
+
+@pytest.mark.asyncio
+async def test_a_download_past_its_limit_is_stopped_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"x" * 100_000
+
+    async def file(request: Request) -> Response:
+        return StreamingResponse(chunks(), media_type="text/csv")
+
+    out = tmp_path / "out"
+    routes = {"/api/job_manager/4/{name}": file}
+    async with gateway_on(routes, token=TOKEN, max_download_bytes=500_000) as gateway:
+        with pytest.raises(GatewayError) as caught:
+            await gateway.download(4, "trips.csv", out)
+
+    assert str(caught.value) == (
+        "GET /api/job_manager/4/trips.csv sent more than 500,000 bytes; the "
+        "download was stopped, as no report file should be that large"
+    )
+    assert list(out.iterdir()) == []

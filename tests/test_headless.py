@@ -1,5 +1,6 @@
 """`python -m app run`, as a user runs it: a process, its output, its status."""
 
+import asyncio
 import csv
 import datetime as dt
 import json
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import psutil
 import pytest
-from support.servers import closed_port
+from support.servers import closed_port, recording
 from support.trips import assert_plausible_trips
 
 from app.children import app_command
@@ -55,6 +56,44 @@ def assert_clean_failure(result: Result, status: int) -> str:
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
     return result.stderr
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_a_demo_run_sends_nothing_through_the_environments_proxy(
+    tmp_path: Path,
+) -> None:
+    # The engine calls the sandbox with each job's token, and the app the
+    # sandbox with the user's: on this computer, never through a proxy.
+    async with recording() as (proxy, received):
+        env = {
+            name: value
+            for name, value in os.environ.items()
+            if name.upper() not in PROXY_VARIABLES and name not in SECRET_ENV
+        }
+        for name in PROXY_VARIABLES[:3]:
+            env[name] = env[name.lower()] = proxy
+        values = {**PERIOD, "vehicles": [1]}
+        command = app_command(
+            "run", "--demo", "--script", "idling", "--args", json.dumps(values),
+            "--out", str(tmp_path),
+        )  # fmt: skip
+        result = await asyncio.to_thread(
+            subprocess.run,
+            command,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=150,
+            check=False,
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert "done 100%" in result.stderr
+    assert received == []
 
 
 @pytest.mark.slow
@@ -337,6 +376,21 @@ def deep_args_file(tmp_path: Path) -> str:
         ('{"n": NaN}', "--args cannot be used: NaN is not a number JSON allows"),
         ('{"n": -Infinity}', "--args cannot be used: -Infinity is not a number"),
         ('{"n": 1e999}', "--args cannot be used: the number 1e999 is too large"),
+        (
+            '{"vehicles": [1], "name": "Van \\ud800"}',
+            "--args cannot be used: name: the text holds a lone surrogate",
+        ),
+        (
+            '{"\\udfff": 1}',
+            "--args cannot be used: \\udfff: the text holds a lone surrogate",
+        ),
+        pytest.param(
+            "@/dev/zero",
+            "the args file /dev/zero is larger than 5 MB",
+            marks=pytest.mark.skipif(
+                not Path("/dev/zero").exists(), reason="no /dev/zero here"
+            ),
+        ),
     ],
 )
 def test_hostile_args_exit_2_with_a_plain_message(
@@ -383,14 +437,23 @@ def test_a_malformed_gateway_address_exits_2_saying_what_is_wrong(
     assert problem in stderr
 
 
-def test_a_password_in_the_gateway_address_exits_2_without_showing_it() -> None:
-    result = run_app(
-        "--gateway", "http://alice:S3cret@127.0.0.1:9", "--script", "trips",
-        "--token", "t",
-    )  # fmt: skip
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://alice:S3cret@127.0.0.1:9",
+        "alice:S3cret@127.0.0.1:9",  # no scheme at all
+        "https:/alice:S3cret@127.0.0.1:9",  # one slash
+        "http://alice:S3cret@[::1",  # and malformed besides
+    ],
+)
+def test_a_password_in_the_gateway_address_exits_2_without_showing_it(
+    address: str,
+) -> None:
+    result = run_app("--gateway", address, "--script", "trips", "--token", "t")
 
     stderr = assert_clean_failure(result, 2)
     assert "S3cret" not in stderr
+    assert "alice" not in stderr
     assert "put the user name and password in their own fields" in stderr
 
 

@@ -373,6 +373,58 @@ def test_references_that_expand_exponentially_are_refused():
     assert field_errors(small.validation_schema, {"y": 5}) == {"y": "must be text"}
 
 
+def scripts_each_just_under_the_limit(count: int) -> str:
+    """A manifest whose every script expands to just under the per-script
+    limit: each definition holds the one before it twice."""
+    definitions: dict = {"d0": {"type": "integer"}}
+    for n in range(1, 20):
+        twice = {"a": {"$ref": f"#/definitions/d{n - 1}"}}
+        twice["b"] = twice["a"]
+        definitions[f"d{n}"] = {"type": "object", "properties": twice}
+    schema = {"type": "object", "properties": {"x": {"$ref": "#/definitions/d12"}}}
+    scripts = [
+        {"script": f"s{i}", "title": f"S{i}", "category": "fleet_status"}
+        | {"parameters_schema": schema}
+        for i in range(count)
+    ]
+    return json.dumps({"definitions": definitions, "scripts": scripts})
+
+
+@pytest.mark.timeout(60)
+def test_the_scripts_of_a_manifest_share_one_budget_for_their_references():
+    # Each script alone is fine; a hundred of them once took half a minute,
+    # with the window waiting.
+    text = scripts_each_just_under_the_limit(100)
+    assert len(text) < 20_000
+
+    manifest = load_manifest(text, source="wide")
+
+    usable = [script for script in manifest.scripts if script.usable]
+    left_out = manifest.scripts[len(usable) :]
+    assert len(manifest.scripts) == 100
+    assert 1 <= len(usable) < 10
+    assert usable == manifest.scripts[: len(usable)]  # the first ones load
+    assert all(not script.usable for script in left_out)
+    assert {str(script.problems[0]).split(" (")[0] for script in left_out} == {
+        "left out: the scripts of this manifest are too large once their "
+        "references are expanded"
+    }
+    assert manifest.script("s0") is not None
+    assert field_errors(manifest.scripts[0].validation_schema, {"x": "no"})
+
+
+def test_only_the_first_thousand_scripts_are_read():
+    scripts = [{"script": f"s{i}", "title": f"S{i}"} for i in range(1500)]
+
+    manifest = load_manifest(json.dumps({"scripts": scripts}), source="long")
+
+    assert len(manifest.scripts) == 1000
+    assert all(script.usable for script in manifest.scripts)
+    assert [str(p) for p in manifest.problems] == [
+        "the manifest lists 1,500 scripts; only the first 1,000 are read (/scripts)"
+    ]
+
+
 @pytest.mark.parametrize(
     "ref",
     ["#/scripts/abc", "#/definitions/word/0", "#/definitions/number/x", "http://[::1"],

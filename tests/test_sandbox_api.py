@@ -6,7 +6,9 @@ exactly as the app starts it.
 
 import os
 import re
+import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ import psutil
 import pytest
 
 from app.children import LocalServer, app_command
+from app.errors import LocalServerError
 from app.sandbox.store import Store
 
 TOKEN_RE = re.compile(r"^[0-9a-f]{56}$")
@@ -335,8 +338,10 @@ def test_geofences_keep_id_and_name_under_properties(authed: httpx.Client) -> No
         ('{"username": "demo", "password": "demo", "expires": Infinity}', "expires"),
         ('{"username": "demo", "password": "demo", "expires": true}', "expires"),
         ('{"username": "demo", "password": "demo", "app": ' + "[" * 5000, "nests"),
+        ('{"username": "demo\\ud800", "password": "demo"}', "username: the text"),
+        ('{"username": "demo", "password": "\\udc00demo"}', "password: the text"),
     ],
-    ids=["nan", "infinity", "true", "deep"],
+    ids=["nan", "infinity", "true", "deep", "surrogate-user", "surrogate-password"],
 )
 def test_a_login_body_json_cannot_carry_is_a_400(
     client: httpx.Client, body: str, word: str
@@ -398,6 +403,108 @@ def test_a_second_sandbox_on_the_same_database_refuses_to_start(
     )
     assert "Traceback" not in done.stderr
     assert sandbox.returncode is None  # the first one goes on
+
+
+def refused_start(db: Path, *extra: str) -> str:
+    """Start a sandbox that must refuse to start; its output."""
+    server = LocalServer(
+        "sandbox", app_command("sandbox", "--port", "0", "--db", str(db), *extra)
+    )
+    try:
+        with pytest.raises(LocalServerError) as refused:
+            server.start()
+    finally:
+        server.stop()
+    assert server.returncode == 2
+    output = str(refused.value)
+    assert "Traceback" not in output
+    return output
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="links need privileges there")
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_another_name_for_the_database_does_not_make_a_second_sandbox(
+    sandbox: LocalServer, tmp_path: Path, link: str
+) -> None:
+    db = Path(sandbox.command[sandbox.command.index("--db") + 1])
+    alias = tmp_path / "alias.sqlite3"
+    if link == "symbolic":
+        alias.symlink_to(db)
+    else:
+        os.link(db, alias)
+
+    output = refused_start(alias)
+
+    assert f"error: the database {alias} is in use by another sandbox" in output
+    assert sandbox.returncode is None  # the first one goes on
+    with httpx.Client(base_url=str(sandbox.url), trust_env=False) as client:
+        assert client.get("/api").status_code == 200
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="links need privileges there")
+def test_a_link_in_place_of_the_lock_file_is_not_followed(tmp_path: Path) -> None:
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (tmp_path / "sandbox.sqlite3.lock").symlink_to(victim)
+
+    output = refused_start(tmp_path / "sandbox.sqlite3")
+
+    assert "is a symbolic link, which a sandbox never follows" in output
+    assert victim.read_text() == "keep me"
+
+
+def test_another_programs_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "orders.sqlite3"
+    with sqlite3.connect(db) as other:
+        other.execute("CREATE TABLE orders (id INTEGER, total REAL)")
+    before = db.read_bytes()
+
+    done = subprocess.run(
+        app_command("sandbox", "--port", "0", "--db", str(db)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {db} is not a sandbox database: it holds tables a sandbox does "
+        "not make (orders); choose another file with --db"
+    ]
+    assert db.read_bytes() == before  # not a table added to it
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--engine", "http://[::1"], "an IPv6 address must be written whole"),
+        (["--engine", "http://127.0.0.1:99999"], "the port must be a number"),
+        (["--engine", "http://127.0.0.1:abc"], "the port must be a number"),
+        (["--engine", "ftp://127.0.0.1/e"], "it is not an http(s) URL"),
+        (["--token-ttl", "nan"], "--token-ttl must be a positive number"),
+        (["--token-ttl", "inf"], "--token-ttl must be a positive number"),
+        (["--token-ttl", "0"], "--token-ttl must be a positive number"),
+        (["--job-stall", "nan"], "--job-stall must be a number of seconds above 0"),
+        (["--engine-grace", "-1"], "--engine-grace must be a number of seconds"),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(
+    tmp_path: Path, option: list[str], expected: str
+) -> None:
+    done = subprocess.run(
+        app_command("sandbox", "--port", "0", "--db", str(tmp_path / "s"), *option),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 2
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("error: ")
+    assert expected in line
+    assert not (tmp_path / "s").exists()
 
 
 def damage_one_page(db: Path) -> None:

@@ -12,8 +12,9 @@ is never served.
 Each folder keeps a hidden record (`.job.json`) of the gateway it was
 made for (its site URL) and of when its job expires (`job_created_at +
 job_expires`). Two gateways can send the same site and job ids: a job from
-another site URL replaces the folder rather than mixing with it, and
-`sweep` removes the folders of expired jobs.
+another gateway replaces the folder rather than mixing with it (another
+spelling of the same gateway, `localhost` for `127.0.0.1` or with `/api`,
+is not another gateway), and `sweep` removes the folders of expired jobs.
 """
 
 import contextlib
@@ -27,6 +28,7 @@ from collections.abc import Container, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.engine.sites import same_site
 from app.engine.writers import WRITERS, ReportTable
 
 log = logging.getLogger(__name__)
@@ -115,7 +117,7 @@ def claim_folder(root: Path, site_id: str, job_id: str, record: FolderRecord) ->
         folder.unlink()
     elif folder.is_dir():
         previous = read_record(folder)
-        if previous is None or previous.site != record.site:
+        if previous is None or not same_site(previous.site, record.site):
             log.info("job folder %s was another site's job; replacing it", folder)
             _remove_folder(real_root, folder)
 

@@ -4,9 +4,12 @@ Every call goes to `<site>/api/...` with the token in the `Authenticate`
 header, through the one httpx.AsyncClient the engine owns. A refusal
 becomes a GatewayError whose text names the call, the status and the
 gateway's own message ("rawdata request failed: 503 busy"); a gateway that
-cannot be reached becomes a NetworkError saying so.
+cannot be reached becomes a NetworkError saying so. An answer is read as it
+streams in, up to MAX_ANSWER_BYTES once unpacked: a gzip answer of a few
+kilobytes could otherwise unpack to gigabytes in the engine's memory.
 """
 
+import json
 import logging
 import time
 from typing import Any
@@ -19,6 +22,8 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 500
 MAX_PAGES = 1000
+# Far above a month of one vehicle's raw data (a few MB), far below trouble.
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
 _MESSAGE_LIMIT = 200
 
 
@@ -98,9 +103,10 @@ class JobGateway:
         url = self.base + path
         started = time.monotonic()
         try:
-            response = await self._http.request(
+            async with self._http.stream(
                 method, url, headers=self._headers, **kwargs
-            )
+            ) as response:
+                body = await _read_limited(response, what)
         except httpx.TimeoutException as exc:
             raise NetworkError(
                 f"{what} request failed: {self.base} did not answer in time"
@@ -121,14 +127,14 @@ class JobGateway:
         if not response.is_success:
             raise GatewayError(
                 f"{what} request failed: {response.status_code} "
-                f"{_message(response)}".rstrip(),
+                f"{_message(response, body)}".rstrip(),
                 status=response.status_code,
                 call=what,
             )
-        if not response.content:
+        if not body:
             return None
         try:
-            return response.json()
+            return json.loads(body)
         except ValueError as exc:
             raise GatewayError(
                 f"{what} request failed: the answer is not JSON",
@@ -137,16 +143,31 @@ class JobGateway:
             ) from exc
 
 
-def _message(response: httpx.Response) -> str:
+async def _read_limited(response: httpx.Response, what: str) -> bytes:
+    """The unpacked body, or GatewayError once it passes MAX_ANSWER_BYTES."""
+    body = bytearray()
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise GatewayError(
+                f"{what} request failed: the gateway's answer is larger than "
+                f"{MAX_ANSWER_BYTES // (1024 * 1024)} MB",
+                status=response.status_code,
+                call=what,
+            )
+    return bytes(body)
+
+
+def _message(response: httpx.Response, body: bytes) -> str:
     """The gateway's own words about an error, kept short."""
     try:
-        body = response.json()
+        data = json.loads(body)
     except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        text = body["message"]
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("message"), str):
+        text = data["message"]
     else:
-        text = response.text or response.reason_phrase
+        text = body.decode("utf-8", "replace") or response.reason_phrase
     return " ".join(text.split())[:_MESSAGE_LIMIT]
 
 

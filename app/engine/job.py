@@ -34,6 +34,9 @@ CHECKED_PERCENT = 5
 RESOLVED_PERCENT = 10
 COMPUTED_PERCENT = 90
 FINAL_PUT_TIMEOUT = 3.0
+# A gateway may close a job it has had no news of for a while (the sandbox
+# after 15 minutes): a long stretch without progress still sends some.
+NEWS_EVERY = 60.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -98,18 +101,30 @@ class JobRequest:
 
 
 class Progress:
-    """PUTs the running percentage, only when it goes up."""
+    """PUTs the running percentage when it goes up, or when the gateway has
+    heard nothing for NEWS_EVERY seconds."""
 
     def __init__(self, gateway: JobGateway, job_id: str) -> None:
         self._gateway = gateway
         self._job_id = job_id
         self.percentage = -1
+        self._sent_at = time.monotonic()
 
     async def update(self, percentage: int) -> None:
         if percentage <= self.percentage:
             return
         self.percentage = percentage
-        body = {"state": "running", "progress": {"percentage": percentage}}
+        await self._send()
+
+    async def keep_alive(self) -> None:
+        """Send the percentage again if the gateway has not heard of the job
+        for a while."""
+        if self.percentage >= 0 and time.monotonic() - self._sent_at >= NEWS_EVERY:
+            await self._send()
+
+    async def _send(self) -> None:
+        self._sent_at = time.monotonic()
+        body = {"state": "running", "progress": {"percentage": self.percentage}}
         try:
             await self._gateway.update_job(self._job_id, body)
         except PegasusError as exc:
@@ -180,7 +195,7 @@ async def _work(
     span = COMPUTED_PERCENT - RESOLVED_PERCENT
     for done, vehicle in enumerate(vehicles, start=1):
         queries = entry.report.rawdata_queries(vehicle, settings)
-        events = await _fetch_events(gateway, queries)
+        events = await _fetch_events(gateway, queries, progress)
         rows.extend(entry.report.rows(vehicle, events, settings))
         await progress.update(RESOLVED_PERCENT + span * done // len(vehicles))
 
@@ -220,12 +235,13 @@ def _claim_folder(request: JobRequest, files_root: Path) -> Path:
 
 
 async def _fetch_events(
-    gateway: JobGateway, queries: list[dict[str, str]]
+    gateway: JobGateway, queries: list[dict[str, str]], progress: Progress
 ) -> list[dict[str, Any]]:
     """The events of every query, each event once (windows share their ends)."""
     events: list[dict[str, Any]] = []
     seen: set[int | str] = set()
     for query in queries:
+        await progress.keep_alive()
         for event in await gateway.rawdata(query):
             key = event.get("id")
             if isinstance(key, int | str):

@@ -7,9 +7,12 @@
 A job is taken only as JSON (`Content-Type: application/json`, which a web
 page cannot send to another site without the browser asking first), within
 MAX_JOB_BODY bytes, and only for a gateway the SitePolicy allows; the
-engine calls no other. The app owns, for its lifetime, the one
-httpx.AsyncClient that all jobs use, the registry of running jobs and the
-task that removes expired job folders; all are closed on shutdown.
+engine calls no other. The app owns, for its lifetime, two
+httpx.AsyncClients: one for gateways on this computer, which never goes
+through the environment's proxy (a job's token must not leave the
+machine), and one for the gateways allowed with --allow-site, which
+follows it. It also owns the registry of running jobs and the task that
+removes expired job folders; all are closed on shutdown.
 """
 
 import asyncio
@@ -31,7 +34,7 @@ from app.engine.catalog import Catalog
 from app.engine.files import content_type, find_file, sweep
 from app.engine.job import JobRequest, run_job
 from app.engine.registry import JobRegistry
-from app.engine.sites import SitePolicy
+from app.engine.sites import SitePolicy, is_loopback_site
 from app.errors import LocalServerError, UsageError
 from app.jsonbody import BodyError, parse_json, read_body
 
@@ -50,12 +53,13 @@ class EngineState:
         self.catalog = catalog
         self.sites = sites
         self.jobs = JobRegistry()
-        self.http: httpx.AsyncClient | None = None
+        # By whether the gateway is on this computer: True for loopback.
+        self.clients: dict[bool, httpx.AsyncClient] = {}
 
-    @property
-    def client(self) -> httpx.AsyncClient:
-        assert self.http is not None, "the app is not started"
-        return self.http
+    def client_for(self, site_url: str) -> httpx.AsyncClient:
+        """The client for a job's gateway: a loopback one never uses a proxy."""
+        assert self.clients, "the app is not started"
+        return self.clients[is_loopback_site(site_url)]
 
 
 def create_app(
@@ -76,15 +80,18 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(_sweep_forever(state), name="sweep files")
-        async with httpx.AsyncClient(timeout=GATEWAY_TIMEOUT) as http:
-            state.http = http
+        async with (
+            httpx.AsyncClient(timeout=GATEWAY_TIMEOUT, trust_env=False) as direct,
+            httpx.AsyncClient(timeout=GATEWAY_TIMEOUT) as proxied,
+        ):
+            state.clients = {True: direct, False: proxied}
             log.info("engine started; files in %s", files_root)
             try:
                 yield
             finally:
                 sweeper.cancel()
                 await state.jobs.close()
-                state.http = None
+                state.clients = {}
 
     app = Starlette(
         routes=[
@@ -149,7 +156,8 @@ async def _post_job(request: Request) -> Response:
 
     log.info("job %s/%s accepted: %s", job.site_id, job.job_id, job.script)
     state.jobs.start(
-        job.key, run_job(job, state.catalog, state.client, state.files_root)
+        job.key,
+        run_job(job, state.catalog, state.client_for(job.site_url), state.files_root),
     )
     if state.catalog.get(job.script) is None:
         # The job still runs, only to tell the gateway it ends in error.

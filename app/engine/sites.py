@@ -5,7 +5,9 @@ token. Any program on the computer can POST a job, so without a rule the
 engine could be made to call any host. The rule: gateways on this computer
 (localhost, 127.0.0.0/8, ::1) always; any other only when the operator
 allowed it with `--allow-site URL`. Site URLs are compared by scheme, host,
-port and path, with or without `/api` and a trailing slash.
+port and path, with or without `/api` and a trailing slash; when telling
+whether two URLs name the same gateway, every loopback name (localhost,
+127.0.0.1, ::1) counts as one.
 """
 
 import ipaddress
@@ -36,6 +38,34 @@ def site_key(url: str) -> SiteKey | None:
     path = parts.path.rstrip("/")
     path = path.removesuffix("/api").rstrip("/")
     return scheme, host, port or _DEFAULT_PORTS[scheme], path
+
+
+def same_site(first: str, second: str) -> bool:
+    """Whether two site URLs name the same gateway, however each is spelled.
+
+    `http://localhost:8765/` and `http://127.0.0.1:8765/api` are one
+    gateway: a loopback port is the same server under any loopback name.
+    """
+    keys = [_identity(url) for url in (first, second)]
+    if keys[0] is None or keys[1] is None:
+        return first.strip() == second.strip()
+    return keys[0] == keys[1]
+
+
+def is_loopback_site(url: str) -> bool:
+    """Whether a site URL names a gateway on this computer."""
+    key = site_key(url)
+    return key is not None and is_loopback_host(key[1])
+
+
+def _identity(url: str) -> SiteKey | None:
+    key = site_key(url)
+    if key is None:
+        return None
+    scheme, host, port, path = key
+    if is_loopback_host(host.rstrip(".")):
+        host = "localhost"
+    return scheme, host, port, path
 
 
 def is_loopback_host(host: str) -> bool:

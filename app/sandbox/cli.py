@@ -9,10 +9,12 @@ printed. No token is ever printed.
 
 import argparse
 import logging
+import math
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.addresses import url_problem
 from app.errors import UsageError
 from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
@@ -82,27 +84,41 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="how long an engine may not answer before its open jobs end in error",
     )
+    parser.add_argument(
+        "--job-stall",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="how long an open job may go without news from its engine before "
+        "it ends in error (default: 15 minutes)",
+    )
     add_watch_argument(parser)
 
 
 def settings_from(args: argparse.Namespace) -> SandboxSettings:
     """Checked settings from the command line; UsageError says what is wrong."""
-    if args.token_ttl <= 0:
+    if not (math.isfinite(args.token_ttl) and args.token_ttl > 0):
         raise UsageError("--token-ttl must be a positive number of seconds")
     password = _password(args.password)
     if not args.user or not password:
         raise UsageError("--user and --password cannot be empty")
     if args.site_id is not None and not 1 <= args.site_id < 10**18:
         raise UsageError("--site-id must be a whole number from 1 to 18 digits")
-    for option in ("engine_check_every", "engine_grace"):
+    for option, most in (
+        ("engine_check_every", 86_400),
+        ("engine_grace", 86_400),
+        ("job_stall", 30 * 86_400),
+    ):
         value = getattr(args, option)
-        if not 0 < value < 86_400:
+        if not 0 < value <= most:
             flag = "--" + option.replace("_", "-")
-            raise UsageError(f"{flag} must be a number of seconds above 0")
+            raise UsageError(
+                f"{flag} must be a number of seconds above 0, at most {most}"
+            )
     for engine in args.engine:
-        parts = urlsplit(engine)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise UsageError(f"--engine {engine!r} is not an http(s) URL")
+        problem = engine_problem(engine)
+        if problem is not None:
+            raise UsageError(f"--engine {engine!r} cannot be used: {problem}")
 
     return SandboxSettings(
         db_path=args.db or data_dir() / "sandbox.sqlite3",
@@ -114,7 +130,19 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         token_ttl=args.token_ttl,
         engine_check_every=args.engine_check_every,
         engine_grace=args.engine_grace,
+        job_stall=args.job_stall,
     )
+
+
+def engine_problem(url: str) -> str | None:
+    """What keeps url from being an engine's address; None if nothing."""
+    problem = url_problem(url)
+    if problem is not None:
+        return problem
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "it is not an http(s) URL with a host, like http://127.0.0.1:8765"
+    return None
 
 
 def _password(given: str | None) -> str:

@@ -32,6 +32,7 @@ class SandboxSettings:
     token_ttl: float = 3600.0
     engine_check_every: float = 5.0  # seconds, while jobs are open
     engine_grace: float = 30.0  # seconds an engine may stay silent
+    job_stall: float = 900.0  # seconds a job may go without news from its engine
 
 
 class Background:

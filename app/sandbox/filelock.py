@@ -5,10 +5,13 @@ each other's jobs. The first takes this lock (flock on POSIX, a byte-range
 lock on Windows) and holds it while it runs; the operating system lets it
 go when the process ends, however it ends, so a crash leaves no stale lock.
 The holder's pid is written in the file, for the message the next one
-shows.
+shows. The lock file is opened without following a symbolic link (where
+the system can say so): a link planted in its place could otherwise make
+the sandbox truncate and write another file.
 """
 
 import contextlib
+import errno
 import logging
 import os
 import sys
@@ -29,12 +32,7 @@ class FileLock:
 
     def acquire(self, busy_message: str) -> None:
         """Take the lock; LocalServerError(busy_message) if another holds it."""
-        try:
-            stream = self.path.open("a+", encoding="utf-8")
-        except OSError as exc:
-            raise LocalServerError(
-                f"cannot create the lock file {self.path}: {exc.strerror or exc}"
-            ) from exc
+        stream = self._open()
 
         try:
             _lock(stream)
@@ -54,6 +52,21 @@ class FileLock:
         stream.flush()
         self._stream = stream
         log.debug("locked %s", self.path)
+
+    def _open(self) -> IO[str]:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            descriptor = os.open(self.path, flags, 0o600)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise LocalServerError(
+                    f"the lock file {self.path} is a symbolic link, which a "
+                    "sandbox never follows; remove the link"
+                ) from exc
+            raise LocalServerError(
+                f"cannot create the lock file {self.path}: {exc.strerror or exc}"
+            ) from exc
+        return os.fdopen(descriptor, "r+", encoding="utf-8")
 
     def release(self) -> None:
         """Let the lock go; safe to call twice."""

@@ -149,6 +149,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         sandbox.engines,
         settings.engine_check_every,
         settings.engine_grace,
+        settings.job_stall,
     )
 
     @contextlib.asynccontextmanager

@@ -1,10 +1,15 @@
 """The /api/job_manager routes: create, dispatch, follow and download jobs.
 
 A new job is stored in state `created`, answered at once (201), then sent
-to its engine by a background task with a token made for that job alone.
+to its engine by a background task with a token made for that job alone;
+a job that cannot be sent, for whatever reason, ends in error at once.
 The engine reports with PUT /api/job_manager/:id using that token; state
-done or error closes the job. Files are streamed from the engine, and only
-the names the engine listed in `result.files` can be asked for.
+done or error closes the job. An update is checked against the job and
+written in one transaction, after its whole body has arrived: an update
+that was still arriving when the job closed (a slow PUT beside the "done"
+one, or after the watchdog closed it) is refused with 409 and changes
+nothing. Files are streamed from the engine, and only the names the engine
+listed in `result.files` can be asked for.
 """
 
 import logging
@@ -39,15 +44,17 @@ UPDATE_OBJECTS = ("parameters", "progress", "result")
 
 def close_with_error(store: Store, job_id: int, message: str) -> bool:
     """Close an open job in error with message; False if it was closed."""
-    job = store.job(job_id)
-    if job is None or job["state"] in CLOSED_STATES:
+
+    def closing(job: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "state": "error",
+            "done_at": time.time(),
+            "result": {**job["result"], "error": message},
+        }
+
+    _, closed = store.change_open_job(job_id, closing)
+    if closed is None:
         return False
-    store.update_job(
-        job_id,
-        state="error",
-        done_at=time.time(),
-        result={**job["result"], "error": message},
-    )
     log.info("job %s is error: %s", job_id, message)
     return True
 
@@ -205,7 +212,18 @@ class JobRoutes:
             log.warning("job %s could not be started: %s", job_id, exc)
             close_with_error(self.store, job_id, str(exc))
             return
-        self.store.update_job(job_id, dispatched_at=time.time())
+        except Exception as exc:
+            # Whatever went wrong (a port out of range raises OverflowError),
+            # the job must not stay `created` with nobody working on it.
+            log.warning("job %s could not be sent to %s", job_id, engine, exc_info=True)
+            close_with_error(
+                self.store,
+                job_id,
+                f"the job could not be sent to the engine {engine} ({_cause(exc)})",
+            )
+            return
+        now = time.time()
+        self.store.update_job(job_id, dispatched_at=now, news_at=now)
         log.info("job %s handed to %s", job_id, engine)
 
     def _visible_job(self, principal: Principal, job_id: int) -> dict[str, Any]:
@@ -231,34 +249,24 @@ class JobRoutes:
                 f"only the engine running job {job_id} may update it, "
                 "with the token the gateway gave it for that job",
             )
-        job = self._visible_job(principal, job_id)
-        if job["state"] in CLOSED_STATES:
+        self._visible_job(principal, job_id)
+
+        # The whole body first: the job may close while it arrives, so the
+        # check of its state and the write happen together, after it.
+        changes = _checked_update(await json_object(request))
+        before, after = self.store.change_open_job(
+            job_id, lambda job: _merged_update(job, changes)
+        )
+        if before is None:
+            raise ApiError(404, f"there is no job {job_id} for this user")
+        if after is None:
             raise ApiError(
-                409, f"job {job_id} is already {job['state']}; it takes no more updates"
+                409,
+                f"job {job_id} is already {before['state']}; it takes no more updates",
             )
-
-        body = await json_object(request)
-        changes = _checked_update(body)
-        merged: dict[str, Any] = {}
-        for key, column in (
-            ("parameters", "params"),
-            ("progress", "progress"),
-            ("result", "result"),
-        ):
-            if key in changes:
-                merged[column] = {**job[column], **changes[key]}
-        if "state" in changes:
-            merged["state"] = changes["state"]
-            if changes["state"] in CLOSED_STATES:
-                merged["done_at"] = time.time()
-        if merged:
-            self.store.update_job(job_id, **merged)
-        if merged.get("state") and merged["state"] != job["state"]:
-            log.info("job %s is %s", job_id, merged["state"])
-
-        updated = self.store.job(job_id)
-        assert updated is not None
-        return JSONResponse(job_view(updated))
+        if after["state"] != before["state"]:
+            log.info("job %s is %s", job_id, after["state"])
+        return JSONResponse(job_view(after))
 
     async def file(self, request: Request) -> Response:
         principal = self.sandbox.sessions.check(request)
@@ -302,6 +310,30 @@ def _checked_update(body: dict[str, Any]) -> dict[str, Any]:
             )
         changes["state"] = body["state"]
     return changes
+
+
+def _cause(exc: BaseException) -> str:
+    """ "OverflowError: port must be 0-65535", from within any exception group."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
+def _merged_update(job: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """The columns an engine's checked update writes to the job as it is now."""
+    merged: dict[str, Any] = {"news_at": time.time()}
+    for key, column in (
+        ("parameters", "params"),
+        ("progress", "progress"),
+        ("result", "result"),
+    ):
+        if key in changes:
+            merged[column] = {**job[column], **changes[key]}
+    if "state" in changes:
+        merged["state"] = changes["state"]
+        if changes["state"] in CLOSED_STATES:
+            merged["done_at"] = merged["news_at"]
+    return merged
 
 
 async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:

@@ -3,21 +3,31 @@
 One connection in WAL mode, used from the event loop's thread only (each
 call is a few microseconds of local I/O). Tokens are never stored: only
 their SHA-256, so the file leaks no usable credential. JSON columns hold
-the free-form parts of jobs and tasks.
+the free-form parts of jobs and tasks; they are cleaned as they are read
+(NaN as null, a lone surrogate as U+FFFD), so a row stored by an older
+version that let such values in cannot make every later answer fail.
 
-One sandbox at a time uses a file: it holds an exclusive lock on
-`<file>.lock` (see filelock.py) while it runs. A file that SQLite finds
-damaged is refused at once with a plain sentence, not a traceback.
+One sandbox at a time uses a file. It holds an exclusive lock on
+`<real path>.lock` (see filelock.py) while it runs, found through any
+symbolic link, and SQLite's own exclusive lock on the file itself, taken
+with a write at start-up and kept: a second name for the same file (a hard
+link) is refused too. A file that SQLite finds damaged, or that is some
+other program's database, is refused at once with a plain sentence, not a
+traceback.
 """
 
+import contextlib
 import json
 import logging
 import sqlite3
 import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from app.errors import LocalServerError
+from app.jsonlimits import clean_value
 from app.sandbox.filelock import FileLock
 
 log = logging.getLogger(__name__)
@@ -46,6 +56,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL,
     done_at REAL,
     dispatched_at REAL,
+    news_at REAL,
     progress TEXT NOT NULL,
     result TEXT NOT NULL,
     params TEXT NOT NULL
@@ -61,6 +72,10 @@ CREATE TABLE IF NOT EXISTS tasks (
 JSON_JOB_COLUMNS = ("progress", "result", "params")
 OPEN_STATES = ("created", "running")
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
+# Columns added after the first release, with their types: older files get
+# them when opened.
+ADDED_COLUMNS = {"jobs": {"news_at": "REAL"}}
+JobChange = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class Store:
@@ -75,11 +90,11 @@ class Store:
                 f"the folder of the database {path} cannot be made: "
                 f"{exc.strerror or exc}"
             ) from exc
-        self._file_lock = FileLock(path.with_name(path.name + ".lock"))
-        self._file_lock.acquire(
-            f"the database {path} is in use by another sandbox; stop that one "
-            "or choose another file with --db"
-        )
+        # The real path: through a symbolic link it is the same file, and
+        # must be the same lock.
+        real = path.resolve()
+        self._file_lock = FileLock(real.with_name(real.name + ".lock"))
+        self._file_lock.acquire(_in_use(path))
         try:
             self._db = _open(path)
         except BaseException:
@@ -95,6 +110,18 @@ class Store:
     def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
         with self._lock:
             return self._db.execute(sql, args)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: what is read in it is still so when written."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # settings that must survive restarts
 
@@ -163,10 +190,9 @@ class Store:
         return str(row["state"]) if row else None
 
     def open_jobs(self) -> list[dict[str, Any]]:
-        """Jobs handed to an engine (or reported by one) and not closed yet."""
+        """Jobs not closed yet, whether or not handed to their engine yet."""
         rows = self._run(
-            "SELECT * FROM jobs WHERE state = 'running' "
-            "OR (state = 'created' AND dispatched_at IS NOT NULL)"
+            "SELECT * FROM jobs WHERE state IN ('created', 'running')"
         ).fetchall()
         return [_job_dict(row) for row in rows]
 
@@ -177,11 +203,31 @@ class Store:
         return [_job_dict(row) for row in rows]
 
     def update_job(self, job_id: int, **changes: Any) -> None:
-        assignments = ", ".join(f"{column} = ?" for column in changes)
-        values = tuple(
-            json.dumps(v) if k in JSON_JOB_COLUMNS else v for k, v in changes.items()
-        )
+        assignments, values = _assignments(changes)
         self._run(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job_id))
+
+    def change_open_job(
+        self, job_id: int, change: JobChange
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """Apply change to the job only if it is still open, atomically.
+
+        change gets the job as it is inside the transaction and returns the
+        columns to write. Returns the job before and after; after is None
+        when nothing was written because the job is missing or closed.
+        """
+        with self._transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            job = _job_dict(row) if row else None
+            if job is None or job["state"] not in OPEN_STATES:
+                return job, None
+            changes = change(job)
+            if changes:
+                assignments, values = _assignments(changes)
+                db.execute(
+                    f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job_id)
+                )
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return job, _job_dict(row)
 
     def undispatched_jobs(self) -> list[dict[str, Any]]:
         """Jobs created but never handed to their engine (the sandbox stopped)."""
@@ -226,7 +272,10 @@ class Store:
 def _open(path: Path) -> sqlite3.Connection:
     """A connection to a usable database file; LocalServerError otherwise."""
     try:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # No waiting: the only other user of the file is another sandbox.
+        db = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=0
+        )
     except sqlite3.Error as exc:
         raise LocalServerError(
             f"the database file {path} cannot be opened ({exc}); "
@@ -235,19 +284,100 @@ def _open(path: Path) -> sqlite3.Connection:
 
     try:
         db.row_factory = sqlite3.Row
+        # Text another program wrote in no valid UTF-8 is read, not refused.
+        db.text_factory = lambda data: data.decode("utf-8", "replace")
+        # Set before the first read: the lock taken is then kept until closed.
+        db.execute("PRAGMA locking_mode=EXCLUSIVE")
         _check_intact(db)
+        _check_ours(db, path)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.executescript(SCHEMA)
+        _add_new_columns(db)
+        # A write now takes SQLite's exclusive lock, held while we run.
+        db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_at', ?)",
+            (str(time.time()),),
+        )
     except sqlite3.DatabaseError as exc:
         db.close()
-        damaged = not isinstance(exc, sqlite3.OperationalError)
-        what = "is damaged" if damaged else "cannot be used"
-        raise LocalServerError(
-            f"the database file {path} {what} ({exc}); "
-            "move it away or choose another with --db"
-        ) from exc
+        raise _open_error(path, exc) from exc
+    except BaseException:
+        db.close()
+        raise
     return db
+
+
+def _open_error(path: Path, exc: sqlite3.DatabaseError) -> LocalServerError:
+    """The plain sentence for a database SQLite would not open as asked."""
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return LocalServerError(_in_use(path, " (through another name of the file)"))
+    damaged = not isinstance(exc, sqlite3.OperationalError)
+    what = "is damaged" if damaged else "cannot be used"
+    return LocalServerError(
+        f"the database file {path} {what} ({exc}); "
+        "move it away or choose another with --db"
+    )
+
+
+def _in_use(path: Path, how: str = "") -> str:
+    return (
+        f"the database {path} is in use by another sandbox{how}; stop that one "
+        "or choose another file with --db"
+    )
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    """LocalServerError unless the file is empty or a sandbox's database."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        memory.executescript(SCHEMA)
+        ours = _tables(memory)
+    finally:
+        memory.close()
+
+    found = _tables(db)
+    foreign = sorted(set(found) - set(ours))
+    if foreign:
+        raise LocalServerError(
+            f"{path} is not a sandbox database: it holds tables a sandbox does "
+            f"not make ({', '.join(foreign[:5])}); choose another file with --db"
+        )
+    for table, columns in found.items():
+        added = set(ADDED_COLUMNS.get(table, {}))
+        missing = sorted(ours[table] - added - columns)
+        if missing:
+            raise LocalServerError(
+                f"{path} is not a sandbox database: its table {table} has no "
+                f"{', '.join(missing)}; choose another file with --db"
+            )
+
+
+def _tables(db: sqlite3.Connection) -> dict[str, set[str]]:
+    """The names of the columns of each table of a database."""
+    names = [
+        str(name)
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {name: _columns(db, name) for name in names}
+
+
+def _columns(db: sqlite3.Connection, table: str) -> set[str]:
+    quoted = table.replace('"', '""')
+    return {str(row[1]) for row in db.execute(f'PRAGMA table_info("{quoted}")')}
+
+
+def _add_new_columns(db: sqlite3.Connection) -> None:
+    """Give a file made by an older version the columns added since."""
+    for table, columns in ADDED_COLUMNS.items():
+        present = _columns(db, table)
+        for name, kind in columns.items():
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                log.info("added the column %s to the table %s", name, table)
 
 
 def _check_intact(db: sqlite3.Connection) -> None:
@@ -259,15 +389,24 @@ def _check_intact(db: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError("; ".join(problems))
 
 
+def _assignments(changes: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    """The SET clause of an UPDATE of jobs, and its values."""
+    assignments = ", ".join(f"{column} = ?" for column in changes)
+    values = tuple(
+        json.dumps(v) if k in JSON_JOB_COLUMNS else v for k, v in changes.items()
+    )
+    return assignments, values
+
+
 def _job_dict(row: sqlite3.Row) -> dict[str, Any]:
     job = dict(row)
     for column in JSON_JOB_COLUMNS:
-        job[column] = json.loads(job[column])
+        job[column] = clean_value(json.loads(job[column]))
     return job
 
 
 def _task_dict(row: sqlite3.Row) -> dict[str, Any]:
-    task: dict[str, Any] = json.loads(row["body"])
+    task: dict[str, Any] = clean_value(json.loads(row["body"]))
     task.update(
         id=row["id"],
         owner=row["owner"],
