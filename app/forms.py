@@ -5,7 +5,9 @@ into a tree of FieldSpec, one per property, each naming the kind of editor
 it needs. The kind is chosen by an ordered table of rules (FIELD_KINDS), the
 first that matches wins, so new kinds are added as rows, not as branches.
 What no rule handles yet becomes kind "json": a small JSON text editor, with
-`unsupported` saying what is missing.
+`unsupported` saying what is missing. Titles, descriptions and choice labels
+are for showing, so they are cut to a readable length (app/display_text.py);
+names and values are kept whole.
 
 Also here, because the widgets need them and they are plain logic: the
 starting values of a form (defaults, the user's zone and preferences) and
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.display_text import DESCRIPTION_LIMIT, TITLE_LIMIT, clipped, one_line
 from app.jsonvalues import number
 
 log = logging.getLogger(__name__)
@@ -73,6 +76,7 @@ class FieldSpec:
     default: Any = None
     has_default: bool = False
     read_only: bool = False
+    # The bounds as the schema writes them: an exact int for a whole number.
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: float | None = None
@@ -129,6 +133,7 @@ def form_fields(
 
 def title_from_name(name: str) -> str:
     """A label made from a property name: "min_idle" -> "Min idle"."""
+    name = one_line(name, TITLE_LIMIT)
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
     words = re.sub(r"[_\-\s]+", " ", spaced).strip().lower()
     return words[:1].upper() + words[1:] if words else name
@@ -136,7 +141,8 @@ def title_from_name(name: str) -> str:
 
 def choice_label(value: Any) -> str:
     """How an enum value reads in a list: strings as they are, others as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
+    text = value if isinstance(value, str) else json.dumps(value)
+    return one_line(text, TITLE_LIMIT)
 
 
 @functools.cache
@@ -299,18 +305,18 @@ def _field(
     spec = FieldSpec(
         name=name,
         path=path,
-        title=_text(schema.get("title")) or title_from_name(name),
+        title=_title(schema.get("title")) or title_from_name(name),
         kind=kind.name if kind else JSON,
         required=required,
-        description=_text(schema.get("description")),
+        description=clipped(_text(schema.get("description")), DESCRIPTION_LIMIT),
         default=schema.get("default"),
         has_default="default" in schema,
         read_only=schema.get("readOnly") is True,
-        minimum=number(schema.get("minimum")),
-        maximum=number(schema.get("maximum")),
-        exclusive_minimum=number(schema.get("exclusiveMinimum")),
-        exclusive_maximum=number(schema.get("exclusiveMaximum")),
-        multiple_of=number(schema.get("multipleOf")),
+        minimum=_bound(schema.get("minimum")),
+        maximum=_bound(schema.get("maximum")),
+        exclusive_minimum=_bound(schema.get("exclusiveMinimum")),
+        exclusive_maximum=_bound(schema.get("exclusiveMaximum")),
+        multiple_of=_bound(schema.get("multipleOf")),
         choices=kind.choices(schema) if kind else [],
         peg_type=_peg(schema),
         schema=schema,
@@ -365,7 +371,7 @@ def _is_const(schema: JsonObject) -> bool:
 
 def _const_choices(schema: JsonObject) -> list[tuple[Any, str]]:
     value = schema["const"]
-    return [(value, _text(schema.get("title")) or choice_label(value))]
+    return [(value, _title(schema.get("title")) or choice_label(value))]
 
 
 def _is_enum(schema: JsonObject) -> bool:
@@ -394,7 +400,7 @@ def _is_const_alternatives(schema: JsonObject) -> bool:
 
 def _alternative_choices(schema: JsonObject) -> list[tuple[Any, str]]:
     return [
-        (b["const"], _text(b.get("title")) or choice_label(b["const"]))
+        (b["const"], _title(b.get("title")) or choice_label(b["const"]))
         for b in _const_branches(schema) or []
     ]
 
@@ -479,3 +485,18 @@ def _unsupported(schema: JsonObject) -> str:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+def _title(value: Any) -> str:
+    return one_line(_text(value), TITLE_LIMIT)
+
+
+def _bound(value: Any) -> float | None:
+    """A schema's bound as written: a whole number stays an exact int.
+
+    As a float, 9223372036854775807 would become 9223372036854775808, and a
+    whole number of 400 digits would not fit at all.
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return number(value)

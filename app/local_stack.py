@@ -4,7 +4,8 @@ Used by the window (`--demo`, and the first run), by `python -m app run
 --demo` and by the tests, so all three meet the same processes. The engine
 starts first, so the sandbox can be told its URL. Whoever owns the stack
 may be told when one of its servers ends without being asked to (killed,
-crashed), to say so and offer a restart.
+crashed), to say so and offer a restart. The sandbox is given its user's
+password in its environment, never on its command line.
 """
 
 import functools
@@ -20,6 +21,10 @@ log = logging.getLogger(__name__)
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"  # the documented, public sign-in of the local demo
+# Where the sandbox reads its user's password when --password is not given
+# (app/sandbox/cli.py's PASSWORD_ENV; not imported, to keep the sandbox's
+# web stack out of the window's start-up).
+SANDBOX_PASSWORD_ENV = "PEGASUS_SANDBOX_PASSWORD"
 
 # Told the server's name ("engine", "sandbox") and its exit code.
 ServerExit = Callable[[str, int], None]
@@ -76,11 +81,11 @@ class DemoStack:
                 str(self.folder / "sandbox.sqlite3"),
                 "--user",
                 self.username,
-                "--password",
-                self.password,
                 "--watch-stdin",
                 *self.extra_sandbox_args,
             ),
+            # Not on the command line, which anyone on this computer can read.
+            env={SANDBOX_PASSWORD_ENV: self.password},
         )
         for server in (self.engine, self.sandbox):
             server.add_exit_listener(functools.partial(self._on_exit, server.name))

@@ -8,6 +8,7 @@ waits and the real main window built by app.gui.
 """
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +21,15 @@ from support.window import WAIT_MS
 
 from app.controllers.icons import loopback_only
 from app.gui import Workspace, build_workspace
-from app.local_stack import DemoStack
+from app.local_stack import SANDBOX_PASSWORD_ENV, DemoStack
 from app.paths import DATA_DIR_ENV
 from app.settings import Settings
 
 pytest_plugins = ["support.engine_fixtures", "support.desktop"]
+
+# A password in the developer's shell would become the password of every
+# sandbox a test starts without one of its own.
+os.environ.pop(SANDBOX_PASSWORD_ENV, None)
 
 
 @pytest.fixture(autouse=True)

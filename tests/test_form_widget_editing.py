@@ -8,12 +8,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from app.forms import FormContext
 from app.manifest import Script, load_manifest
+from app.validation import field_errors
 from widgets.form import ReportForm
 
 ENGINE_MANIFEST = Path(__file__).parent.parent / "app" / "engine" / "manifest.json"
@@ -233,3 +235,131 @@ def test_a_number_with_a_step_takes_the_step_and_its_decimals(qtbot):
 
     type_over(qtbot, ratio, "0.3333")
     assert form.values()["ratio"] == 0.333
+
+
+# --- Whole numbers of any size --------------------------------------------------
+
+
+def schema_form(
+    qtbot: Any, properties: dict[str, Any], required: tuple[str, ...] = ()
+) -> ReportForm:
+    form = ReportForm()
+    qtbot.addWidget(form)
+    schema = {"type": "object", "properties": properties, "required": list(required)}
+    form.set_schema(schema, context=CONTEXT)
+    form.resize(700, 900)
+    form.show()
+    qtbot.waitExposed(form)
+    return form
+
+
+WIDE_INTEGERS: dict[str, Any] = {
+    "above": {"type": "integer", "minimum": 3_000_000_000},
+    "far": {"type": "integer", "minimum": 1e308},
+    "steps": {"type": "integer", "multipleOf": 10_000_000_000},
+    "int64": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
+}
+
+
+def test_integer_bounds_beyond_32_bits_are_typed_and_stepped_exactly(qtbot):
+    form = schema_form(qtbot, WIDE_INTEGERS)
+
+    above = form.editor("above").spin
+    type_over(qtbot, above, "3000000001")
+    assert form.values()["above"] == 3_000_000_001
+    qtbot.keyClick(above, Qt.Key.Key_Up)
+    assert form.values()["above"] == 3_000_000_002
+
+    # Up from "Not set" starts at the lowest value allowed.
+    far = form.editor("far").spin
+    assert far.text() == "Not set"
+    focus(qtbot, form, far)
+    qtbot.keyClick(far, Qt.Key.Key_Up)
+    assert form.values()["far"] == int(1e308)
+
+    steps = form.editor("steps").spin
+    type_over(qtbot, steps, "20000000000")
+    qtbot.keyClick(steps, Qt.Key.Key_Up)
+    assert form.values()["steps"] == 30_000_000_000
+
+    # The last digit would go past the highest value: it is not taken.
+    int64 = form.editor("int64").spin
+    type_over(qtbot, int64, f"{2**63 - 1}0")
+    assert form.values()["int64"] == 2**63 - 1
+    qtbot.keyClick(int64, Qt.Key.Key_Up)
+    assert int64.text() == str(2**63 - 1)
+
+    values = form.values()
+    assert all(type(value) is int for value in values.values())
+    assert field_errors({"type": "object", "properties": WIDE_INTEGERS}, values) == {}
+
+
+@pytest.mark.parametrize("number", [3_000_000_000, 2**63 - 1, -(2**63), 10**40])
+def test_a_whole_number_of_any_size_comes_back_as_given(qtbot, number: int):
+    form = schema_form(
+        qtbot,
+        {"given": {"type": "integer", "default": number}, "set": {"type": "integer"}},
+    )
+    assert form.values() == {"given": number}
+    assert form.editor("given").spin.text() == str(number)
+
+    form.set_values({"set": number})
+    assert form.values() == {"set": number}
+    form.restore(form.state())
+    assert form.values() == {"set": number}
+    assert type(form.values()["set"]) is int
+
+
+# --- Date-times with an offset ----------------------------------------------------
+
+OFFSET_FIELDS: dict[str, Any] = {
+    "at": {
+        "type": "string",
+        "format": "date-time",
+        "default": "2026-11-02T10:00:00+14:00",
+    },
+    "until": {"type": "string", "format": "date-time"},
+}
+
+
+def test_a_date_time_given_with_an_offset_is_shown_with_it_and_sent_as_given(qtbot):
+    form = schema_form(qtbot, OFFSET_FIELDS, required=("at",))
+    at = form.editor("at").edit
+
+    assert at.text() == "2026-11-02 10:00:00 +14:00"
+    assert form.values() == {"at": "2026-11-02T10:00:00+14:00"}
+    assert form.input_problems() == {}
+
+    # Kept through another report and back, and when given again.
+    form.restore(form.state())
+    assert form.values() == {"at": "2026-11-02T10:00:00+14:00"}
+    form.set_values({"at": "2026-11-02T10:00:00.250Z", "until": "2026-11-03T00:00Z"})
+    assert form.values() == {
+        "at": "2026-11-02T10:00:00.250Z",
+        "until": "2026-11-03T00:00Z",
+    }
+    assert form.editor("until").edit.text() == "2026-11-03 00:00:00 +00:00"
+    schema = {"type": "object", "properties": OFFSET_FIELDS}
+    assert field_errors(schema, form.values()) == {}
+
+
+def test_a_date_time_with_an_offset_keeps_it_when_edited(qtbot):
+    form = schema_form(qtbot, OFFSET_FIELDS, required=("at",))
+    at = form.editor("at").edit
+
+    focus(qtbot, form, at)
+    at.setCursorPosition(len("2026-11-02 1"))  # in the hour
+    qtbot.keyClick(at, Qt.Key.Key_Up)
+    assert form.values()["at"] == "2026-11-02T11:00:00+14:00"
+
+    type_over(qtbot, at, "2026-11-02 08:30:00 -05:00")
+    assert form.values()["at"] == "2026-11-02T08:30:00-05:00"
+    type_over(qtbot, at, "2026-11-02T08:30Z")
+    assert form.values()["at"] == "2026-11-02T08:30:00+00:00"
+
+    # A wall time typed without one stays a wall time.
+    type_over(qtbot, at, "2026-11-02 08:30")
+    assert form.values()["at"] == "2026-11-02T08:30:00"
+
+    type_over(qtbot, at, "2026-11-02 08:30 +25:00")
+    assert "at" in form.input_problems()

@@ -2,7 +2,8 @@
 
 Opening a file goes through Qt's desktop services; the `opened` fixture
 (tests/support/desktop.py) notes what the panel asks the desktop to open,
-so nothing is really opened.
+so nothing is really opened. Only report files are opened: every other
+type stays in its folder, however the desktop would treat it.
 """
 
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ from app.settings import Settings
 from widgets.jobs_panel import JobsPanel
 from widgets.main_window import MainWindow
 
-PROGRAMS = [
+# Programs, scripts, launchers, shortcuts, installers, disk images and
+# documents with macros: what a desktop runs, or lets run, when opened.
+NOT_OPENED = [
     "setup.exe",
     "run.bat",
     "run.cmd",
@@ -40,7 +43,57 @@ PROGRAMS = [
     "SHOUTING.EXE",
     "trailing.exe.",
     "report.csv.exe",
+    "report.xll",
+    "report.msc",
+    "report.pyz",
+    "report.pyc",
+    "report.appinstaller",
+    "report.msix",
+    "report.settingcontent-ms",
+    "report.jnlp",
+    "report.terminal",
+    "report.wsb",
+    "report.chm",
+    "report.iso",
+    "report.img",
+    "report.vhd",
+    "report.scf",
+    "report.inf",
+    "report.library-ms",
+    "report.search-ms",
+    "report.slk",
+    "report.iqy",
+    "report.xlam",
+    "report.xlsm",
+    "report.docm",
+    "report.website",
+    "report.rdp",
+    "report.csv.",
+    "report.csv ",
+    "README",
+    ".csv",
 ]
+REPORT_FILES = [
+    "trips.json",
+    "trips.csv",
+    "trips.tsv",
+    "notes.txt",
+    "trips.xlsx",
+    "trips.pdf",
+    "map.png",
+    "map.jpg",
+    "map.jpeg",
+    "map.gif",
+    "map.svg",
+    "summary.html",
+    "summary.htm",
+    "trips.xml",
+    "route.kml",
+    "route.geojson",
+    "SHOUTING.CSV",
+    "fleet.status.Json",
+]
+BIG_IDS = [3_000_000_000, 2**63 - 1]
 THREE_FILES = ["fleet_status.json", "fleet_status.csv", "fleet_status.xlsx"]
 
 
@@ -59,7 +112,7 @@ def done_job(job_id: int, files: list[str]) -> Job:
 
 def saved(panel: JobsPanel, job_id: int, name: str, folder: Path) -> Path:
     """The file as the controller leaves it once downloaded."""
-    path = folder / name.rstrip(".")
+    path = folder / name
     path.write_bytes(b"MZ")
     panel.file_downloaded(job_id, name, path)
     return path
@@ -73,11 +126,19 @@ def menu_action(panel: JobsPanel, job_id: int, name: str, text: str) -> None:
     next(a for a in menu.actions() if a.text() == text).trigger()
 
 
-# --- Program files ------------------------------------------------------------
+def not_opened_text(path: Path) -> str:
+    return (
+        f"{path.name} was not opened: Pegasus Reports opens only report files "
+        "(data, documents and pictures such as .csv, .xlsx, .pdf or .png). It is "
+        f"saved at {path}"
+    )
 
 
-@pytest.mark.parametrize("name", PROGRAMS)
-def test_a_program_file_is_never_opened(
+# --- What is opened -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NOT_OPENED)
+def test_a_file_that_is_not_a_report_file_is_never_opened(
     qtbot: QtBot, opened: OpenedUrls, tmp_path: Path, name: str
 ) -> None:
     panel = JobsPanel()
@@ -93,10 +154,28 @@ def test_a_program_file_is_never_opened(
     menu_action(panel, 1, name, "Open")
 
     assert opened.urls == []
-    assert (
-        refused
-        == [f"Pegasus Reports does not open program files; it is saved at {path}"] * 2
-    )
+    assert refused == [not_opened_text(path)] * 2
+
+    # Its folder is still shown.
+    menu_action(panel, 1, name, "Show in folder")
+    assert opened.urls == [str(tmp_path)]
+
+
+@pytest.mark.parametrize("name", REPORT_FILES)
+def test_report_files_are_opened(
+    qtbot: QtBot, opened: OpenedUrls, tmp_path: Path, name: str
+) -> None:
+    panel = JobsPanel()
+    qtbot.addWidget(panel)
+    panel.show_job(done_job(1, [name]))
+    path = saved(panel, 1, name, tmp_path)
+    refused: list[str] = []
+    panel.open_refused.connect(refused.append)
+
+    qtbot.mouseClick(panel.file_button(1, name), Qt.MouseButton.LeftButton)
+
+    assert opened.urls == [str(path)]
+    assert refused == []
 
 
 def test_a_report_file_is_opened_and_a_program_s_folder_is_shown(
@@ -132,7 +211,7 @@ def bare_workspace(
         qtbot.waitUntil(closing.done, timeout=WAIT_MS)
 
 
-def test_the_banner_says_where_a_program_file_is_saved(
+def test_the_banner_says_where_a_file_not_opened_is_saved(
     qtbot: QtBot, bare_workspace: Workspace, opened: OpenedUrls, tmp_path: Path
 ) -> None:
     window = bare_workspace.window
@@ -142,11 +221,53 @@ def test_the_banner_says_where_a_program_file_is_saved(
 
     qtbot.mouseClick(panel.file_button(4, "cleanup.bat"), Qt.MouseButton.LeftButton)
 
-    assert window.banner.text == (
-        f"Pegasus Reports does not open program files; it is saved at {path}"
-    )
+    assert window.banner.text == not_opened_text(path)
     assert window.banner.level == "warning"
     assert opened.urls == []
+
+
+# --- Job ids the gateway chooses ---------------------------------------------------
+
+
+@pytest.mark.parametrize("job_id", BIG_IDS)
+def test_a_job_id_beyond_32_bits_reaches_every_file_action(
+    qtbot: QtBot, opened: OpenedUrls, tmp_path: Path, job_id: int
+) -> None:
+    panel = JobsPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    # Built directly: the id exactly as the gateway gave it.
+    panel.show_job(Job(id=job_id, script="trips", state="done", files=["a.csv"]))
+    asked: list[tuple[object, str]] = []
+    panel.download_requested.connect(lambda jid, name: asked.append((jid, name)))
+
+    qtbot.mouseClick(panel.file_button(job_id, "a.csv"), Qt.MouseButton.LeftButton)
+    menu_action(panel, job_id, "a.csv", "Download")
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(panel.model.index(0, 0))
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert panel.file_menu is not None
+    next(a for a in panel.file_menu.actions() if a.text() == "Download a.csv").trigger()
+    assert asked == [(job_id, "a.csv")] * 3
+
+    # Saved: the click is answered by opening it, and its folder is shown.
+    path = saved(panel, job_id, "a.csv", tmp_path)
+    menu_action(panel, job_id, "a.csv", "Show in folder")
+    assert opened.urls == [str(path), str(tmp_path)]
+
+
+@pytest.mark.parametrize("job_id", BIG_IDS)
+def test_a_big_job_id_reaches_the_controller(
+    qtbot: QtBot, bare_workspace: Workspace, job_id: int
+) -> None:
+    window = bare_workspace.window
+    panel = window.jobs_panel
+    panel.show_job(Job(id=job_id, script="trips", state="done", files=["a.csv"]))
+
+    qtbot.mouseClick(panel.file_button(job_id, "a.csv"), Qt.MouseButton.LeftButton)
+
+    # No session here: the controller got the request, and says what to do.
+    assert window.banner.text == ("Sign in again to download the files of this job.")
 
 
 # --- A narrow window ----------------------------------------------------------

@@ -1,8 +1,10 @@
-"""The local demo the window starts itself: quitting it, and losing it.
+"""The local demo the window starts itself: quitting it, losing it, its password.
 
 Each test builds the real window without a demo stack, chooses File → Use
 the demo, and so starts the real engine and sandbox as the app does; they
-are stopped when the test ends.
+are stopped when the test ends. The demo's password is handed to the
+sandbox in its environment: a command line is readable by anyone on the
+computer.
 """
 
 import os
@@ -10,6 +12,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import qasync
 from PySide6.QtCore import Qt
@@ -122,3 +125,51 @@ def test_a_demo_engine_that_dies_is_told_with_the_way_back(
     assert again.engine.returncode is None
     assert again.engine.pid != dead_pid
     assert not window.banner.isVisible()
+
+
+def test_an_exit_code_beyond_32_bits_is_told(qtbot: QtBot, own_demo: Workspace) -> None:
+    window = own_demo.window
+    stack = stack_of(own_demo)
+    assert stack.on_unexpected_exit is not None
+
+    # How Windows reports a crash (0xC0000005): more than a Qt int holds.
+    stack.on_unexpected_exit("sandbox", 3_221_225_477)
+
+    qtbot.waitUntil(lambda: "demo gateway" in window.banner.text, timeout=WAIT_MS)
+    assert window.banner.text == (
+        "The demo gateway stopped (exit code 3221225477). "
+        "File → Use the demo restarts it."
+    )
+
+
+def test_the_demo_password_is_never_on_a_command_line(
+    qtbot: QtBot, loop: qasync.QEventLoop, tmp_path: Path
+) -> None:
+    password = "kept-off-the-command-line-4711"
+    stack = DemoStack(folder=tmp_path / "demo", password=password).start()
+    workspace = build_workspace(
+        Settings.open(tmp_path / "settings.ini"),
+        demo_stack=stack,
+        icon_hosts=loopback_only,
+    )
+    try:
+        for server in (stack.engine, stack.sandbox):
+            assert server is not None
+            assert server.pid is not None
+            command = psutil.Process(server.pid).cmdline()
+            assert not [word for word in command if password in word]
+            assert "--password" not in command
+
+        # The sandbox took it all the same: signing in with it works.
+        workspace.window.demo_action.trigger()
+        qtbot.waitUntil(
+            lambda: workspace.window.connection_state == "online", timeout=START_MS
+        )
+        assert workspace.session.session is not None
+        assert workspace.session.session.demo
+    finally:
+        closing = loop.create_task(workspace.aclose())
+        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
+        workspace.window.close()
+        workspace.window.deleteLater()
+        stack.stop()

@@ -89,7 +89,12 @@ def test_a_refused_token_is_told_in_plain_words(
 
     qtbot.waitUntil(lambda: not dialog.error_label.isHidden(), timeout=WAIT_MS)
     message = dialog.error_label.text()
-    assert message.endswith("the gateway did not accept this token.")
+    # The core's words: which call refused it, and what to do instead.
+    assert message == (
+        f"Could not sign in to {demo_stack.gateway_url}: the gateway did not "
+        "accept this token (GET /api/user); check the token, or sign in with a "
+        "user name and password."
+    )
     # The gateway's random port may hold "401"; the status itself is not said.
     assert "401" not in message.replace(demo_stack.gateway_url, "")
     assert "not-a-token" not in message

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
 from widgets.plain_text import plain_label
 
 LEVELS = ("info", "success", "warning", "error")
@@ -103,10 +104,11 @@ class Banner(QFrame):
         self._place()
 
     def show_message(self, text: str, level: str = "info") -> None:
-        """Show text; level is one of info, success, warning, error."""
+        """Show text, cut to a readable length; level is one of info,
+        success, warning, error."""
         if level not in LEVELS:
             raise ValueError(f"unknown banner level {level!r}")
-        self._label.setText(text)
+        self._label.setText(clipped(text, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.setProperty("level", level)
         # The stylesheet picks colours from the level property.
         self.style().unpolish(self)

@@ -4,7 +4,9 @@ Each report shows its icon, title and description; a report whose manifest
 entry has errors is shown disabled with the problems as its tooltip, and an
 engine that could not be loaded is listed with its error. Icons arrive later
 from the controller (fetched in the background); until then, and when one
-cannot be had, the category's icon stands in.
+cannot be had, the category's icon stands in. Titles, descriptions and
+errors are cut to a readable length (app/display_text.py): the delegate
+measures them at every repaint.
 """
 
 from PySide6.QtCore import (
@@ -35,6 +37,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import (
+    DESCRIPTION_LIMIT,
+    MESSAGE_LIMIT,
+    MESSAGE_LINES,
+    TITLE_LIMIT,
+    clipped,
+    one_line,
+)
 from app.manifest import Script
 from widgets.icons import WARNING_ICON, category_icon, icon, icon_from_bytes
 from widgets.plain_text import plain_label, tooltip
@@ -109,7 +119,7 @@ class CatalogView(QWidget):
 
     def show_message(self, text: str) -> None:
         """Replace the tree by a message (loading, not signed in, failed)."""
-        self._message.setText(text)
+        self._message.setText(clipped(text, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self._stack.setCurrentWidget(self._message)
 
     def show_catalog(
@@ -221,6 +231,7 @@ class CatalogView(QWidget):
 
 
 def _header_item(label: str, count: int) -> QStandardItem:
+    label = one_line(label, TITLE_LIMIT)
     item = QStandardItem(label)
     item.setData(CATEGORY, KIND_ROLE)
     item.setData(f"{count}", DETAIL_ROLE)
@@ -230,11 +241,15 @@ def _header_item(label: str, count: int) -> QStandardItem:
 
 
 def _report_item(script: Script) -> QStandardItem:
-    item = QStandardItem(category_icon(script.category), script.title)
+    title = one_line(script.title, TITLE_LIMIT)
+    desc = one_line(script.desc, DESCRIPTION_LIMIT)
+    item = QStandardItem(category_icon(script.category), title)
     item.setData(REPORT, KIND_ROLE)
     item.setData(script, SCRIPT_ROLE)
-    item.setData(script.desc, DETAIL_ROLE)
-    item.setData(f"{script.title} {script.desc} {script.script}", SEARCH_ROLE)
+    item.setData(desc, DETAIL_ROLE)
+    # Searched at every key typed in the search line: what is shown.
+    name = clipped(script.script, TITLE_LIMIT)
+    item.setData(f"{title} {desc} {name}", SEARCH_ROLE)
     item.setData(script.icon or "", ICON_URL_ROLE)
 
     if script.usable:
@@ -251,8 +266,8 @@ def _report_item(script: Script) -> QStandardItem:
 def _engine_error_item(error: str) -> QStandardItem:
     item = QStandardItem(icon(WARNING_ICON), "An engine could not be loaded")
     item.setData(ENGINE_ERROR, KIND_ROLE)
-    item.setData(error, DETAIL_ROLE)
-    item.setData(error, SEARCH_ROLE)
+    item.setData(one_line(error, DESCRIPTION_LIMIT), DETAIL_ROLE)
+    item.setData(one_line(error, DESCRIPTION_LIMIT), SEARCH_ROLE)
     item.setToolTip(tooltip(error))
     item.setFlags(Qt.ItemFlag.ItemIsEnabled)
     return item

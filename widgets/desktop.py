@@ -1,9 +1,11 @@
 """Handing saved report files to the desktop: open one, or show its folder.
 
-Report files come from engines we do not control, and opening a file with
-the desktop's default application runs it when it is a program or a script
-(an .exe, a .bat, a .desktop launcher, ...). Such files are never opened
-from here; showing the folder they are in is always allowed.
+Report files come from engines we do not control, and the desktop opens a
+file with whatever its type says, which for a program, a script, a
+shortcut, a disk image or a document with macros means running something.
+No list of dangerous types is ever complete, so the list here is the other
+way round: only the types reports come in are opened; any other file stays
+where it was saved, and showing its folder is always allowed.
 """
 
 from pathlib import Path
@@ -11,39 +13,35 @@ from pathlib import Path
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 
-# What the desktops we run on would run, or hand to an interpreter, when
-# asked to open it: Windows, macOS and Linux programs, scripts and launchers.
-PROGRAM_SUFFIXES = frozenset(
+# Data, documents and pictures: what report engines write, and what the
+# desktop shows in a viewer rather than runs.
+REPORT_SUFFIXES = frozenset(
     {
-        # Windows
-        ".exe", ".com", ".bat", ".cmd", ".msi", ".msp", ".scr", ".pif", ".cpl",
-        ".lnk", ".url", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".wsh", ".hta",
-        ".ps1", ".psm1", ".reg", ".appref-ms", ".application",
-        # macOS
-        ".app", ".command", ".tool", ".pkg", ".mpkg", ".scpt", ".workflow",
-        ".webloc",
-        # Linux and anywhere
-        ".sh", ".bash", ".zsh", ".csh", ".ksh", ".desktop", ".run", ".appimage",
-        ".jar", ".py", ".pyw", ".pl", ".rb",
+        ".json", ".csv", ".tsv", ".txt", ".xlsx", ".pdf",
+        ".png", ".jpg", ".jpeg", ".gif", ".svg",
+        ".html", ".htm", ".xml", ".kml", ".geojson",
     }
 )  # fmt: skip
 
 
-def is_program_file(path: Path) -> bool:
-    """Whether the desktop would run path, or a program inside it, if opened."""
-    # Windows ignores trailing dots and spaces: "x.exe. " is x.exe.
-    name = path.name.rstrip(" .").lower()
-    return any(name.endswith(suffix) for suffix in PROGRAM_SUFFIXES)
+def may_open(path: Path) -> bool:
+    """Whether path is a report file the desktop may be asked to open.
+
+    By its last extension, in any case. A name without one, or ending in a
+    dot or a space (which Windows drops, revealing the extension before),
+    is not opened.
+    """
+    return path.suffix.lower() in REPORT_SUFFIXES
 
 
 def open_file(path: Path) -> bool:
-    """Open a file with the desktop's application for its type.
+    """Open a report file with the desktop's application for its type.
 
-    False when the system has nothing to open it with (no desktop launcher).
-    A program file is never opened, and also gives False: callers check
-    is_program_file first to say why.
+    False when the system has nothing to open it with (no desktop launcher),
+    and for a file that may_open refuses: callers check may_open first to
+    say why.
     """
-    if is_program_file(path):
+    if not may_open(path):
         return False
     return bool(QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))))
 

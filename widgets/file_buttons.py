@@ -6,12 +6,14 @@ keyboard gets the same actions from the row's menu (widgets/file_menu.py).
 The buttons go onto as many lines as the cell's width needs, so every one
 stays reachable in a narrow window without scrolling sideways; a name too
 long for a whole line is shortened in the middle, keeping its start and its
-extension, with the whole name in the tooltip.
+extension, with the whole name in the tooltip (as far as a tooltip goes:
+a name of thousands of characters is cut there too).
 """
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
+from app.display_text import TITLE_LIMIT, clipped_middle
 from widgets.flow_layout import FlowLayout
 from widgets.jobs_model import FileState
 from widgets.plain_text import button_text, tooltip
@@ -23,7 +25,7 @@ MARGINS = (2, 3, 2, 3)
 class FileButtons(QWidget):
     """One button per result file of a job.
 
-    Signals (job id, file name):
+    Signals (job id, file name); the id is a Python int of any size:
         download_clicked: Download in a button's menu.
         open_clicked: a click on a button, or Open in its menu.
         show_folder_clicked: Show in folder in a button's menu.
@@ -31,9 +33,9 @@ class FileButtons(QWidget):
         style applied); the height the cell needs may have changed.
     """
 
-    download_clicked = Signal(int, str)
-    open_clicked = Signal(int, str)
-    show_folder_clicked = Signal(int, str)
+    download_clicked = Signal(object, str)
+    open_clicked = Signal(object, str)
+    show_folder_clicked = Signal(object, str)
     layout_changed = Signal()
 
     def __init__(self, job_id: int, parent: QWidget | None = None) -> None:
@@ -134,11 +136,14 @@ def _describe_button(button: QToolButton, state: FileState, room: int | None) ->
     button.style().polish(button)
 
     mark, suffix, tip = _state_words(state)
-    button.setText(button_text(f"{mark} {state.name}{suffix}"))
+    # Measured at every width the cell takes: never a name of any length.
+    shown = clipped_middle(state.name, TITLE_LIMIT)
+    button.setText(button_text(f"{mark} {shown}{suffix}"))
     whole = button.sizeHint().width()
     if room is not None and whole > room:
-        name = _shortened_name(button, state.name, mark, suffix, room)
-        button.setText(button_text(f"{mark} {name}{suffix}"))
+        shown = _shortened_name(button, shown, mark, suffix, room)
+        button.setText(button_text(f"{mark} {shown}{suffix}"))
+    if shown != state.name:
         tip = f"{state.name}\n{tip}"
     button.setToolTip(tooltip(tip))
     button.setEnabled(state.state != "downloading")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMenu, QWidget
 
+from app.display_text import TITLE_LIMIT, clipped_middle
 from widgets.jobs_model import FileState
 from widgets.plain_text import button_text
 
@@ -43,11 +44,12 @@ def job_files_menu(
         if position:
             menu.addSeparator()
         name = state.name
+        shown = clipped_middle(name, TITLE_LIMIT)
         busy = state.state == "downloading"
         for what, text in (
-            (OPEN, f"Open {name}"),
-            (DOWNLOAD, f"Download {name}"),
-            (SHOW_FOLDER, f"Show {name} in folder"),
+            (OPEN, f"Open {shown}"),
+            (DOWNLOAD, f"Download {shown}"),
+            (SHOW_FOLDER, f"Show {shown} in folder"),
         ):
             action = menu.addAction(button_text(text))
             action.setEnabled(not busy)

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
+from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
 from app.forms import (
     CUSTOM_PERIOD,
     DEFAULT_PERIOD,
@@ -41,12 +42,13 @@ class ReportForm(QWidget):
 
     Signals:
         values_changed(dict): after any edit, with values(); also once after
-            set_schema and set_values.
+            set_schema and set_values. Sent as a Python object: Qt's own
+            map would change whole numbers beyond 64 bits.
         resource_reload_requested(str): the user asks again for a resource
             list that failed to load ("vehicles").
     """
 
-    values_changed = Signal(dict)
+    values_changed = Signal(object)
     resource_reload_requested = Signal(str)
 
     def __init__(
@@ -281,7 +283,7 @@ class ReportForm(QWidget):
             QWidget.setTabOrder(before, after)
 
     def _show_message(self, text: str) -> None:
-        self.message.setText(text)
+        self.message.setText(clipped(text, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.message.setVisible(bool(text))
 
     def _on_rows_changed(self) -> None:

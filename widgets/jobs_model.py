@@ -4,6 +4,7 @@ Rows hold the job as the gateway last described it and, per result file,
 whether it has been downloaded and where. Elapsed time is computed from this
 computer's clock when the job was first seen, so a gateway whose clock is
 off does not make a job look hours old; `tick()` refreshes that column.
+A job's name and an engine's error are shown cut to a readable length.
 """
 
 import time
@@ -19,6 +20,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from app.display_text import DESCRIPTION_LIMIT, TITLE_LIMIT, one_line
 from app.jobs import Job
 from widgets.plain_text import tooltip
 from widgets.theme import MUTED, STATE_COLORS
@@ -169,7 +171,7 @@ class JobsModel(QAbstractTableModel):
     def _display(self, row: JobRow, column: int) -> Any:
         job = row.job
         if column == REPORT:
-            return job.name or job.script
+            return one_line(job.name or job.script, TITLE_LIMIT)
         if column == STATE:
             return STATE_WORDS.get(job.state, job.state.capitalize())
         if column == PROGRESS:
@@ -177,7 +179,9 @@ class JobsModel(QAbstractTableModel):
         if column == ELAPSED:
             return format_elapsed(row.elapsed(time.time()))
         if column == FILES and job.state == "error":
-            return job.error or "The engine gave no reason."
+            return (
+                one_line(job.error, DESCRIPTION_LIMIT) or "The engine gave no reason."
+            )
         if column == FILES and job.state == "done" and not job.files:
             return "No files"
         return None

@@ -5,9 +5,12 @@ started (one timer refreshes the column for all rows) and a button per
 result file (widgets/file_buttons.py), which wrap onto more lines in a
 narrow window. Downloading is asked of the controller; opening is done
 here, with the desktop's default application, and when the desktop has
-none the panel says so (open_failed) with the file's path. A program file
-(an .exe, a script, a launcher) is never opened: the panel says where it is
-saved instead (open_refused), and Show in folder still works.
+none the panel says so (open_failed) with the file's path. Only report
+files (data, documents, pictures: widgets/desktop.py) are opened; any other
+file, which the desktop might run, is not: the panel says where it is saved
+instead (open_refused), and Show in folder still works. Job ids travel in
+signals as Python objects: a gateway chooses them, and they can be larger
+than a Qt int holds.
 
 The keyboard reaches the files through the table (widgets/jobs_table.py):
 Tab stops once on it, the arrows pick a job, and Enter, the Menu key or
@@ -32,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME
 from app.jobs import Job
-from widgets.desktop import is_program_file, open_file, open_folder
+from widgets.desktop import may_open, open_file, open_folder
 from widgets.file_buttons import FileButtons
 from widgets.file_menu import DOWNLOAD, OPEN, SHOW_FOLDER, job_files_menu
 from widgets.jobs_model import FILES, PROGRESS, REPORT, FileState, JobsModel
@@ -47,6 +50,12 @@ MIN_FILES_WIDTH = 120
 # The report's name gives up to this much room when a file's button would
 # otherwise have to shorten its name (a narrow window).
 REPORT_MIN_WIDTH = 90
+# Ends with the path, for copying it: no full stop after it.
+NOT_OPENED = (
+    f"{{name}} was not opened: {APP_NAME} opens only report files (data, "
+    "documents and pictures such as .csv, .xlsx, .pdf or .png). It is saved "
+    "at {path}"
+)
 
 
 class JobsPanel(QWidget):
@@ -57,11 +66,11 @@ class JobsPanel(QWidget):
         download_folder_change_requested(): the user wants another folder.
         open_failed(str): a file or folder could not be opened; the message
             says which and where it is.
-        open_refused(str): a program file was not opened; the message says
-            where it is saved.
+        open_refused(str): a file that is not a report file was not opened;
+            the message says where it is saved.
     """
 
-    download_requested = Signal(int, str)
+    download_requested = Signal(object, str)
     download_folder_change_requested = Signal()
     open_failed = Signal(str)
     open_refused = Signal(str)
@@ -358,11 +367,9 @@ class JobsPanel(QWidget):
         self.download_requested.emit(job_id, name)
 
     def _open(self, path: Path) -> None:
-        if is_program_file(path):
-            # Opening it would run it: a report engine's file is not trusted.
-            self.open_refused.emit(
-                f"{APP_NAME} does not open program files; it is saved at {path}"
-            )
+        if not may_open(path):
+            # The desktop might run it: a report engine's file is not trusted.
+            self.open_refused.emit(NOT_OPENED.format(name=path.name, path=path))
             return
         if not open_file(path):
             self.open_failed.emit(

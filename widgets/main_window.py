@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME, __version__
+from app.display_text import STATUS_LIMIT, TITLE_LIMIT, one_line
 from widgets.banner import Banner
 from widgets.catalog import CatalogView
 from widgets.icons import APP_ICON, icon
@@ -203,7 +204,8 @@ class MainWindow(QMainWindow):
     def set_connection(self, state: str, text: str) -> None:
         """Show the connection state (offline, connecting, online, error)."""
         state = state if state in CONNECTION_STATES else "offline"
-        self.connection_label.setText(text)
+        # A user name and a host the gateway named: no longer than a title.
+        self.connection_label.setText(one_line(text, TITLE_LIMIT))
         self.connection_label.setToolTip(tooltip(text))
         for label in (self.connection_dot, self.connection_label):
             label.setProperty("state", state)
@@ -226,7 +228,8 @@ class MainWindow(QMainWindow):
         self.banner.show_message(text, level)
 
     def show_status(self, text: str, timeout_ms: int = 8000) -> None:
-        self.statusBar().showMessage(text, timeout_ms)
+        """One line in the status bar, cut to a readable length."""
+        self.statusBar().showMessage(one_line(text, STATUS_LIMIT), timeout_ms)
 
     def show_crash(self, text: str) -> QMessageBox:
         """Tell that something went wrong inside the app (not modal)."""

@@ -6,7 +6,8 @@ tooltip or a message box as HTML as soon as it merely looks like HTML: an
 engine's error holding `<img src=...>` would make a label load that file,
 and `<h1>` would draw a heading. Every label of the app is made here, in
 plain-text mode, and tooltips, message boxes and button titles that can
-carry such text go through here too.
+carry such text go through here too. Tooltips are also cut to a readable
+length (app/display_text.py): a huge text would be laid out whole.
 """
 
 import html
@@ -14,6 +15,8 @@ import html
 # QtGui's Qt namespace is QtCore's, plus mightBeRichText.
 from PySide6.QtGui import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+
+from app.display_text import TOOLTIP_LIMIT, TOOLTIP_LINES, clipped
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -25,12 +28,13 @@ def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
 
 
 def tooltip(text: str) -> str:
-    """text as a tooltip that Qt shows literally.
+    """text as a tooltip that Qt shows literally, cut to a readable length.
 
     Qt shows a tooltip as HTML when its start looks like HTML, and gives no
     way to say otherwise; such text is escaped and wrapped in a paragraph
     that keeps its line breaks, so what shows is the text itself.
     """
+    text = clipped(text, TOOLTIP_LIMIT, lines=TOOLTIP_LINES)
     if not text or not Qt.mightBeRichText(text):
         return text
     return f'<p style="white-space:pre-wrap">{html.escape(text)}</p>'

@@ -2,7 +2,8 @@
 
 The form is generated from the script's parameters schema (widgets/form.py).
 Below it a line says why Run is disabled, or what Run will do; the controller
-decides both from the values. Run is also on Ctrl+Return.
+decides both from the values. Run is also on Ctrl+Return. The manifest's
+title and description are shown cut to a readable length.
 """
 
 from typing import Any
@@ -18,6 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import (
+    DESCRIPTION_LIMIT,
+    MESSAGE_LIMIT,
+    MESSAGE_LINES,
+    TITLE_LIMIT,
+    clipped,
+    one_line,
+)
 from app.forms import FormContext, FormState
 from app.manifest import Script
 from widgets.form import ReportForm
@@ -43,7 +52,7 @@ class ReportPage(QWidget):
         page_changed(): a report, or the hint to pick one, is now shown.
     """
 
-    values_changed = Signal(dict)
+    values_changed = Signal(object)
     run_requested = Signal()
     resource_reload_requested = Signal(str)
     form_rebuilt = Signal()
@@ -144,13 +153,15 @@ class ReportPage(QWidget):
         self.script = script
         picture = self._icons.get(script.icon or "") or category_icon(script.category)
         self.icon_label.setPixmap(picture.pixmap(ICON_SIZE, ICON_SIZE))
-        self.title_label.setText(script.title)
-        self.category_label.setText(script.category_label)
+        self.title_label.setText(one_line(script.title, TITLE_LIMIT))
+        self.category_label.setText(one_line(script.category_label, TITLE_LIMIT))
         self.set_run_state(False, "")
         # TODO(report-page): a script with an app_url gets the generated form,
         # not the web page it names, so such reports may miss their own help.
         self.form.set_schema(script.schema, context=context)
-        self.form.set_intro(script.desc)
+        self.form.set_intro(
+            clipped(script.desc, DESCRIPTION_LIMIT, lines=MESSAGE_LINES)
+        )
         self._stack.setCurrentIndex(1)
         self.form_rebuilt.emit()
         self.page_changed.emit()
@@ -218,7 +229,7 @@ class ReportPage(QWidget):
         """Enable Run or not, with the line saying why (or what Run does)."""
         self.run_action.setEnabled(ready)
         self.run_button.setEnabled(ready)
-        self.reason_label.setText(reason)
+        self.reason_label.setText(clipped(reason, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.reason_label.setProperty("blocked", not ready and bool(reason))
         self.reason_label.style().unpolish(self.reason_label)
         self.reason_label.style().polish(self.reason_label)

@@ -31,6 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import (
+    MESSAGE_LIMIT,
+    MESSAGE_LINES,
+    TITLE_LIMIT,
+    clipped,
+    one_line,
+)
 from widgets.plain_text import plain_label, tooltip
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -286,7 +293,7 @@ class ResourcePicker(QWidget):
     def show_failure(self, message: str) -> None:
         """Say the names could not be loaded, and offer to try again."""
         self._loaded = False
-        self.placeholder.setText(message)
+        self.placeholder.setText(clipped(message, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.retry_button.show()
         self.stack.setCurrentIndex(0)
         self.filter.setEnabled(False)
@@ -299,7 +306,11 @@ class ResourcePicker(QWidget):
         A row whose id is not a whole number cannot be sent in a form: it is
         left out (the controller says so in the log).
         """
-        self._items = [(rid, str(name)) for rid, name in items if _is_id(rid)]
+        self._items = [
+            (rid, one_line(str(name), TITLE_LIMIT))
+            for rid, name in items
+            if _is_id(rid)
+        ]
         self._loaded = True
         self.retry_button.hide()
         self._rebuild()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
 from widgets.icons import APP_ICON, icon
 from widgets.plain_text import plain_label
 
@@ -169,7 +170,7 @@ class SignInDialog(QDialog):
     def set_busy(self, message: str) -> None:
         """Show what is under way and lock the inputs; "" unlocks them."""
         busy = bool(message)
-        self.busy_label.setText(message)
+        self.busy_label.setText(clipped(message, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.busy_label.setVisible(busy)
         for widget in (
             self.url_edit,
@@ -186,8 +187,9 @@ class SignInDialog(QDialog):
         self._on_inputs_changed()
 
     def show_error(self, message: str) -> None:
+        """Show why signing in failed, cut to a readable length."""
         self.set_busy("")
-        self.error_label.setText(message)
+        self.error_label.setText(clipped(message, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.error_label.show()
 
     def clear_secrets(self) -> None:

@@ -38,11 +38,12 @@ class JobsController(QObject):
 
     Signals:
         job_changed(Job): a job was created or changed state or progress.
-        file_saved(int, str, str): job id, file name, path written.
+        file_saved(object, str, str): job id (an int of any size: the
+            gateway chooses it), file name, path written.
     """
 
     job_changed = Signal(object)
-    file_saved = Signal(int, str, str)
+    file_saved = Signal(object, str, str)
 
     def __init__(
         self,

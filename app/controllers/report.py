@@ -42,11 +42,12 @@ class ReportController(QObject):
     """Shows the picked report and says when it can run.
 
     Signals:
-        run_requested(Script, dict): run the script with these job args.
+        run_requested(Script, dict): run the script with these job args
+            (a Python dict: Qt's own map would change large whole numbers).
         choices_loaded(str): a list of resources (e.g. "vehicles") is in.
     """
 
-    run_requested = Signal(object, dict)
+    run_requested = Signal(object, object)
     choices_loaded = Signal(str)
 
     def __init__(self, page: "ReportPage", notices: Notices) -> None:

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SIGN_IN_KEY = "sign-in"
-# What a 401 means while signing in, whatever the gateway says of it.
-TOKEN_REFUSED = "the gateway did not accept this token"
+# What a 401 after a password was taken means while signing in: the core's
+# words for it ("no longer accepts your sign-in") fit a session that ended.
 PASSWORD_REFUSED = "the gateway refused the user name or password"
 DEMO_STOPPED = (
     "The demo {name} stopped (exit code {code}). File → Use the demo restarts it."
@@ -93,7 +93,8 @@ class SessionController(QObject):
     signed_in = Signal(object)
     signed_out = Signal()
     # From the demo's reader threads to the Qt thread: (server name, code).
-    _demo_server_exited = Signal(str, int)
+    # The code is an object: on Windows it can be above 2**31 (0xC0000005).
+    _demo_server_exited = Signal(str, object)
 
     def __init__(
         self,
@@ -223,10 +224,11 @@ class SessionController(QObject):
             if not token:
                 await gateway.login(user, password)
             user_info = await gateway.user()
-        except AuthError:
+        except AuthError as exc:
             await gateway.aclose()
-            # Whatever the gateway's words, a 401 here is a refused sign-in.
-            reason = TOKEN_REFUSED if token else PASSWORD_REFUSED
+            # A refused token is worded by the core, with the call and what
+            # to do; with a password, any 401 here is a refused sign-in.
+            reason = str(exc) if token else PASSWORD_REFUSED
             self._failed(f"Could not sign in to {gateway.site_url}", reason)
             return
         except PegasusError as exc:

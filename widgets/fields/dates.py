@@ -3,9 +3,11 @@
 The moment is typed (or pasted) as text in one line, one Tab stop, and read
 as a whole: what the user typed is what is sent, with no zone attached and
 nothing converted, so a time that the machine's own zone skips or repeats
-(a DST change) is not moved. Text that is not a date is told under the field
-and keeps Run disabled. An optional field has a check box in front:
-unticked, it is left out.
+(a DST change) is not moved. A date-time given with a UTC offset (a
+schema's default, a kept value) is shown with it, and sent exactly as it
+was given until the user changes it; an edited one keeps its offset. Text
+that is not a date is told under the field and keeps Run disabled. An
+optional field has a check box in front: unticked, it is left out.
 """
 
 import datetime as dt
@@ -38,7 +40,10 @@ class _MomentEditor(FieldEditor):
 
         self.edit = WallTimeEdit(self.with_time, self)
         self.edit.setReadOnly(spec.read_only)
-        self.edit.set_moment(self._start())
+        # A value given with an offset, as given, and the text showing it:
+        # sent unchanged while that text is untouched.
+        self._given: tuple[str, str] | None = None
+        self._show_start()
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -62,11 +67,18 @@ class _MomentEditor(FieldEditor):
     def value(self) -> Any:
         if self.check is not None and not self.check.isChecked():
             return EMPTY
+        if self._given is not None and self.edit.text() == self._given[0]:
+            return self._given[1]
         moment = self.moment()
         if moment is None:
             # Sent as typed, never guessed; input_problem() keeps Run off.
             return self.edit.text().strip() or EMPTY
-        return wall_time_text(moment) if self.with_time else date_text(moment.date())
+        if not self.with_time:
+            return date_text(moment.date())
+        if moment.tzinfo is not None:
+            # Typed with an offset: sent with it, never converted.
+            return moment.isoformat(timespec="seconds")
+        return wall_time_text(moment)
 
     def set_value(self, value: Any) -> None:
         if value is EMPTY or value is None:
@@ -80,14 +92,14 @@ class _MomentEditor(FieldEditor):
         moment = parse_wall_time(value)
         if moment is None:
             # Shown as it is, with its problem under it, rather than dropped.
+            self._given = None
             self.edit.setText(value)
             if self.check is not None:
                 self.check.setChecked(True)
             return
-        if moment.tzinfo is not None:
-            # Engines take wall times; the offset is dropped, the time kept.
-            log.debug("%s: dropping the offset of %s", self.spec.path, value)
-        self.set_moment(moment.replace(tzinfo=None))
+        self._show_given(value, moment)
+        if self.check is not None:
+            self.check.setChecked(True)
 
     def input_problem(self) -> str:
         if self.check is not None and not self.check.isChecked():
@@ -109,13 +121,31 @@ class _MomentEditor(FieldEditor):
                 tooltip(f"Tick to set {self.spec.title}; unticked, it is left out")
             )
 
-    def _start(self) -> dt.datetime:
+    def _show_start(self) -> None:
+        """The schema's default, else today at midnight in the user's zone."""
         default = self.spec.default if self.spec.has_default else None
         moment = parse_wall_time(default) if isinstance(default, str) else None
-        if moment is not None:
-            return moment.replace(tzinfo=None)
+        if isinstance(default, str) and moment is not None:
+            self._show_given(default, moment)
+            return
         context = self.env.context
-        return dt.datetime.combine(today_in(context.tz, context), dt.time())
+        self.edit.set_moment(
+            dt.datetime.combine(today_in(context.tz, context), dt.time())
+        )
+
+    def _show_given(self, value: str, moment: dt.datetime) -> None:
+        """Show a value that came with the form (not typed), keeping it exact.
+
+        One with an offset is shown with it and sent as given while its text
+        is untouched: "2026-11-02T10:00:00+14:00" is not 10:00 anywhere else.
+        """
+        if not self.with_time or moment.tzinfo is None:
+            self._given = None
+            self.edit.set_moment(moment.replace(tzinfo=None))
+            return
+        self.edit.set_moment(moment)
+        self._given = (self.edit.text(), value)
+        log.debug("%s: kept with its offset: %s", self.spec.path, value)
 
     def _on_check_toggled(self, checked: bool) -> None:
         self.edit.setEnabled(checked)

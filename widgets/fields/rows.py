@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
 from app.forms import JSON, FieldSpec, describe_subpath
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, error_label, hint_label
 from widgets.fields.wheel import guard_wheel
@@ -37,6 +38,7 @@ class FieldRow:
 
     def show_error(self, message: str) -> None:
         # Only the text changes: the line is kept, so nothing below moves.
+        message = clipped(message, MESSAGE_LIMIT, lines=MESSAGE_LINES)
         self.error.setText(message)
         if self.editor.spans_row:
             return

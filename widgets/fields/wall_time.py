@@ -5,7 +5,9 @@ or a space, seconds optional), so the value is exactly the text and never a
 mix of sections. Text that is not a date says so instead of being bent into
 one. Up and Down step the part under the cursor (year, month, day, hour,
 minute or second); the button at the end, or Alt+Down, opens a calendar.
-The moment is a naive wall time: no zone is attached, nothing is converted.
+The moment is a wall time, with no zone attached and nothing converted;
+unless it was given (or typed) with a UTC offset ("+14:00", "Z"), which is
+then shown after the time and kept, never dropped or applied.
 """
 
 import calendar
@@ -25,7 +27,8 @@ DATETIME_EXAMPLE = "2026-11-02 08:30:00"
 
 _TEXT = re.compile(
     r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
-    r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$"
+    r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:\s*(?P<offset>[Zz]|[+-]\d{2}:?\d{2}))?)?$"
 )
 # Where each part sits in the shown text "YYYY-MM-DD hh:mm:ss": its last
 # column, so a cursor just after a part still steps that part.
@@ -43,7 +46,7 @@ def read_moment(text: str, with_time: bool = True) -> dt.datetime | None:
     """The wall time a person typed, or None if the text is not one.
 
     A date-time field also takes a date alone (midnight); a date field takes
-    only a date.
+    only a date. A time may end with a UTC offset, which the moment keeps.
     """
     match = _TEXT.match(text.strip())
     if match is None or (match["hour"] is not None and not with_time):
@@ -51,14 +54,41 @@ def read_moment(text: str, with_time: bool = True) -> dt.datetime | None:
     year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
     hour, minute = int(match["hour"] or 0), int(match["minute"] or 0)
     second = int(match["second"] or 0)
+    zone = _offset(match["offset"]) if match["offset"] else None
+    if match["offset"] and zone is None:
+        return None
     try:
-        return dt.datetime(year, month, day, hour, minute, second)
+        return dt.datetime(year, month, day, hour, minute, second, tzinfo=zone)
     except ValueError:
         return None
 
 
+def _offset(text: str) -> dt.timezone | None:
+    """An offset ("+14:00", "-0500", "Z") as a fixed zone; None out of range."""
+    if text in ("Z", "z"):
+        return dt.UTC
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        return None
+    delta = dt.timedelta(hours=hours, minutes=minutes)
+    return dt.timezone(-delta if text[0] == "-" else delta)
+
+
 def moment_text(moment: dt.datetime, with_time: bool = True) -> str:
-    return moment.strftime(DATETIME_FORMAT if with_time else DATE_FORMAT)
+    """As shown: 2026-11-02 08:30:00, then its offset if it has one."""
+    if not with_time:
+        return moment.strftime(DATE_FORMAT)
+    text = moment.strftime(DATETIME_FORMAT)
+    offset = moment.utcoffset()
+    return text if offset is None else f"{text} {offset_text(offset)}"
+
+
+def offset_text(offset: dt.timedelta) -> str:
+    """A UTC offset as +hh:mm."""
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(offset) // dt.timedelta(minutes=1)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def step_moment(moment: dt.datetime, part: str, steps: int) -> dt.datetime:
