@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "run": ("app.headless", "run one report without a window and download its files"),
     "engine": ("app.engine.cli", "serve the embedded job-engine on loopback"),
     "sandbox": ("app.sandbox.cli", "serve the local sandbox gateway on loopback"),
+    "preview": ("app.preview", "draw a script's form from a manifest file as a PNG"),
+    "cron": ("app.schedule.cli", "check a cron expression and list its next runs"),
 }
 GUI_MODULE = "app.gui"
 DEBUG_HELP = "log requests and timings to stderr"

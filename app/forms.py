@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.display_text import DESCRIPTION_LIMIT, TITLE_LIMIT, clipped, one_line
+from app.form_arrays import ITEM_INDEX, ITEM_NAME, is_list, is_tuple, starting_items
+from app.form_conditions import is_logic_object
+from app.form_scalars import is_null, is_nullable, non_null_schema
 from app.jsonvalues import number
+from app.recursion import is_open_ref
+from app.schema_merge import merged_or_reason
+from app.user_prefs import pref_choice
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,11 @@ MULTI_CHOICE = "multi_choice"
 RESOURCES = "resources"
 OBJECT = "object"
 JSON = "json"
+REFERENCE = "reference"
+ARRAY = "array"
+TIME = "time"
+NULL = "null"
+NULLABLE = "nullable"
 
 PERIOD_PEG_TYPES = ("$from", "$to")
 TZ_PEG_TYPE = "$tz"
@@ -87,6 +98,9 @@ class FieldSpec:
     resource: str | None = None
     peg_type: str | None = None
     children: list["FieldSpec"] = field(default_factory=list)
+    # Kind "array": one item's template (app/form_arrays.py); kind "nullable":
+    # the field as its type without null.
+    item: "FieldSpec | None" = None
     schema: JsonObject = field(default_factory=dict)
     # For kind "json": what the form cannot edit yet, in words for the user.
     unsupported: str = ""
@@ -100,6 +114,9 @@ class FormContext:
     prefs: JsonObject = field(default_factory=dict)
     # A fixed "today" in tz, for tests; None means the real date.
     today: dt.date | None = None
+    # A fixed moment (with an offset) whose date in the report's zone is
+    # today, for tests of zones; None means now.
+    now: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -124,11 +141,14 @@ class FieldKind:
 
 
 def form_fields(
-    schema: JsonObject, kinds: tuple[FieldKind, ...] | None = None
+    schema: JsonObject, kinds: tuple[FieldKind, ...] | None = None, prefix: str = ""
 ) -> list[FieldSpec]:
-    """The fields of a form for an object schema, in the order written."""
+    """The fields of a form for an object schema, in the order written.
+
+    prefix starts each path: "range/" for the fields of a group "range".
+    """
     table = FIELD_KINDS if kinds is None else kinds
-    return _object_fields(schema, "", table)
+    return _object_fields(merged_or_reason(schema, lenient=True)[0], prefix, table)
 
 
 def title_from_name(name: str) -> str:
@@ -148,6 +168,8 @@ def choice_label(value: Any) -> str:
 @functools.cache
 def time_zones() -> tuple[str, ...]:
     """Every IANA zone name known to this machine (or to tzdata), sorted."""
+    # TODO(pickers): not the gateway's own list (GET /api/tz, "allowed"): a
+    # zone it does not accept is found out only when the job fails.
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
@@ -163,17 +185,22 @@ def initial_values(
     values: JsonObject = {}
     for spec in specs:
         value = _initial_value(spec, context)
-        if value is not None:
+        if value is not None or (spec.kind in (NULL, NULLABLE) and spec.has_default):
             values[spec.name] = value
     return values
 
 
 def _initial_value(spec: FieldSpec, context: FormContext | None) -> Any:
+    if spec.kind == OBJECT and not (spec.required or spec.peg_type == PREFS_PEG_TYPE):
+        # An optional group shows its defaults but is left out until used.
+        return spec.default if isinstance(spec.default, dict) else None
     if spec.kind == OBJECT:
         children = initial_values(spec.children, context)
         if spec.peg_type == PREFS_PEG_TYPE and context is not None:
             children.update(_prefs_from(spec, context.prefs))
         return children or None
+    if spec.kind == ARRAY and not spec.has_default:
+        return starting_items(spec, lambda item: _initial_value(item, context))
 
     if spec.peg_type in PERIOD_PEG_TYPES and not spec.has_default:
         return None
@@ -189,10 +216,10 @@ def _prefs_from(spec: FieldSpec, prefs: JsonObject) -> JsonObject:
     """The user's preferences that the `$prefs` fields accept."""
     chosen: JsonObject = {}
     for child in spec.children:
-        wanted = prefs.get(child.name)
         allowed = [value for value, _ in child.choices]
-        if wanted is not None and (not allowed or wanted in allowed):
-            chosen[child.name] = wanted
+        value = pref_choice(child.name, prefs.get(child.name), allowed)
+        if value is not None:
+            chosen[child.name] = value
     return chosen
 
 
@@ -227,6 +254,8 @@ def today_in(tz: str, context: FormContext | None = None) -> dt.date:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         log.warning("unknown time zone %r; periods are computed in UTC", tz)
         zone = zoneinfo.ZoneInfo("UTC")
+    if context is not None and context.now is not None:
+        return context.now.astimezone(zone).date()
     return dt.datetime.now(zone).date()
 
 
@@ -301,7 +330,8 @@ def _field(
             unsupported="its schema is not an object",
         )
 
-    kind = next((k for k in kinds if k.matches(schema)), None)
+    schema, cannot_merge = merged_or_reason(schema)
+    kind = None if cannot_merge else next((k for k in kinds if k.matches(schema)), None)
     spec = FieldSpec(
         name=name,
         path=path,
@@ -325,8 +355,13 @@ def _field(
         spec.resource = RESOURCE_PEG_TYPES[schema["peg_type"]]
     elif spec.kind == OBJECT:
         spec.children = _object_fields(schema, f"{path}/", kinds)
+    elif spec.kind == ARRAY:
+        item_path = f"{path}/{ITEM_INDEX}"
+        spec.item = _field(ITEM_NAME, _item_schema(schema), item_path, True, kinds)
+    elif spec.kind == NULLABLE:
+        spec.item = _field(name, non_null_schema(schema), path, required, kinds)
     elif spec.kind == JSON:
-        spec.unsupported = _unsupported(schema)
+        spec.unsupported = cannot_merge or _unsupported(schema)
     return spec
 
 
@@ -440,6 +475,8 @@ def _is_type(wanted: str) -> Callable[[JsonObject], bool]:
 
 
 FIELD_KINDS: tuple[FieldKind, ...] = (
+    # A schema that contains itself: expanded when the user asks for it.
+    FieldKind(REFERENCE, is_open_ref),
     FieldKind(DATETIME, _is_period),
     FieldKind(CHOICE, _is_zone, _zone_choices),
     FieldKind(RESOURCES, _is_resources),
@@ -447,14 +484,19 @@ FIELD_KINDS: tuple[FieldKind, ...] = (
     FieldKind(CHOICE, _is_enum, _enum_choices),
     FieldKind(CHOICE, _is_const_alternatives, _alternative_choices),
     FieldKind(MULTI_CHOICE, _is_multi_choice, _multi_choices),
+    FieldKind(ARRAY, is_list),
     FieldKind(OBJECT, _is_object),
+    FieldKind(OBJECT, is_logic_object),
     FieldKind(DATE, _is_string_format("date")),
     FieldKind(DATETIME, _is_string_format("date-time")),
+    FieldKind(TIME, _is_string_format("time")),
     # Other formats (email, uri, ...) are typed as text; validation checks them.
     FieldKind(TEXT, _is_type("string")),
     FieldKind(INTEGER, _is_type("integer")),
     FieldKind(NUMBER, _is_type("number")),
     FieldKind(BOOLEAN, _is_type("boolean")),
+    FieldKind(NULL, is_null),
+    FieldKind(NULLABLE, is_nullable),
 )
 
 
@@ -468,6 +510,8 @@ def _unsupported(schema: JsonObject) -> str:
         return "a field that contains itself (a recursive schema)"
     if isinstance(kind, list):
         return "a field that takes several types (" + ", ".join(map(str, kind)) + ")"
+    if kind == "array" and is_tuple(schema):
+        return "a list with its own kind of value at each position"
     if kind == "array" and _type(items) == "object":
         return "a list of groups of values"
     if kind == "array":

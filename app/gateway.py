@@ -65,6 +65,33 @@ _STATUS_HINTS = {
 }
 
 
+JOB_MANAGER_PATH = "/job_manager"
+TASKS_PATH = "/tasks"
+
+
+def job_body(
+    *,
+    script: str,
+    name: str,
+    engine: str,
+    args: dict[str, Any],
+    expires: int = DEFAULT_EXPIRES,
+) -> dict[str, Any]:
+    """The body of the request that creates a job (PEGASUS_API.md, job_manager).
+
+    The one place it is built: what is sent, and what the report page shows
+    as the body Run would send. It never holds the token, which travels in
+    a header.
+    """
+    return {
+        "script": script,
+        "name": name,
+        "expires": expires,
+        "engine": engine,
+        "args": args,
+    }
+
+
 class Gateway:
     """One session with a Pegasus Gateway (a real one or the sandbox)."""
 
@@ -210,9 +237,17 @@ class Gateway:
         params: dict[str, Any] | None = None,
         page_size: int = 1000,
     ) -> list[dict[str, Any]]:
-        """Every item of a paginated collection, e.g. list_all("vehicles")."""
+        """Every item of a paginated collection, e.g. list_all("vehicles").
+
+        Pages are asked for page_size items at a time (1000, the most a
+        gateway gives, §3.1) and walked until `pages`; a gateway that gives
+        no `pages` is walked until a page comes back short or `total` is
+        reached. A page that brings no item not seen before ends the walk
+        (a gateway ignoring `page` would otherwise be asked MAX_PAGES times).
+        """
         path = "/" + resource.strip("/")
         items: list[dict[str, Any]] = []
+        seen: set[Any] = set()
         page = 1
 
         while page <= MAX_PAGES:
@@ -225,12 +260,31 @@ class Gateway:
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise self._shape_error(answer, "a page {data, page, pages}")
             batch = self._items(data["data"], answer)
-            items.extend(batch)
+            fresh = _new_items(batch, seen)
+            items.extend(fresh)
 
-            pages = data.get("pages")
-            if not isinstance(pages, int) or page >= pages or not batch:
+            if batch and not fresh:
+                log.warning(
+                    "%s gave page %d again with nothing new; %d %s kept",
+                    answer.call,
+                    page,
+                    len(items),
+                    resource,
+                )
+                break
+            if not _more_pages(data, page, len(batch), len(items), page_size):
                 break
             page += 1
+        else:
+            log.warning(
+                "%s has more than %d pages; only the first %d %s are used",
+                self._call("GET", path),
+                MAX_PAGES,
+                len(items),
+                resource,
+            )
+
+        log.debug("%d %s listed in %d pages", len(items), resource, page)
         return items
 
     async def create_job(
@@ -243,25 +297,48 @@ class Gateway:
         expires: int = DEFAULT_EXPIRES,
     ) -> Job:
         """Ask the gateway to run a script on an engine; the new job."""
-        body = {
-            "script": script,
-            "name": name,
-            "expires": expires,
-            "engine": engine,
-            "args": args,
-        }
-        answer = await self._request("POST", "/job_manager", json=body)
+        body = job_body(
+            script=script, name=name, engine=engine, args=args, expires=expires
+        )
+        return await self.send_job(body)
+
+    async def send_job(self, body: dict[str, Any]) -> Job:
+        """POST a job_body() to the gateway's job_manager; the new job."""
+        answer = await self._request("POST", JOB_MANAGER_PATH, json=body)
         job = Job.from_json(self._json_object(answer))
         if job.id <= 0:
             raise self._shape_error(answer, "a job with an id")
 
-        log.info("job %s created: %s on %s", job.id, script, engine)
+        log.info("job %s created: %s on %s", job.id, body["script"], body["engine"])
         return job
 
     async def job(self, job_id: int) -> Job:
         """The job as the gateway knows it now."""
         answer = await self._request("GET", f"/job_manager/{int(job_id)}")
         return Job.from_json(self._json_object(answer))
+
+    # -- scheduled tasks (PEGASUS_API.md §6; app.task_shapes reads them) ----
+
+    async def tasks(self) -> list[dict[str, Any]]:
+        """Every scheduled task of this user, as the gateway wrote it."""
+        return await self.list_all(TASKS_PATH)
+
+    async def create_task(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a task (app.task_shapes.task_body); the task as stored."""
+        answer = await self._request("POST", TASKS_PATH, json=body)
+        task = self._json_object(answer)
+        log.info("task %s created: %s", task.get("id"), body.get("name"))
+        return task
+
+    async def update_task(self, task_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """PUT a task's new body; the task as stored."""
+        answer = await self._request("PUT", f"{TASKS_PATH}/{int(task_id)}", json=body)
+        log.info("task %s changed", task_id)
+        return self._json_object(answer)
+
+    async def delete_task(self, task_id: int) -> None:
+        await self._request("DELETE", f"{TASKS_PATH}/{int(task_id)}")
+        log.info("task %s deleted", task_id)
 
     async def download(
         self,
@@ -573,3 +650,43 @@ class Gateway:
 
     def _auth_headers(self) -> dict[str, str]:
         return {"Authenticate": self._token} if self._token else {}
+
+
+def _item_id(item: dict[str, Any]) -> Any:
+    """An item's id: on top, or under `properties` for a geofence (§3.3)."""
+    if "id" in item:
+        return item["id"]
+    properties = item.get("properties")
+    return properties.get("id") if isinstance(properties, dict) else None
+
+
+def _new_items(batch: list[dict[str, Any]], seen: set[Any]) -> list[dict[str, Any]]:
+    """The items of a page not listed on an earlier page (by id).
+
+    Items without a usable id cannot be told apart, so they are all kept.
+    """
+    fresh = []
+    for item in batch:
+        key = _item_id(item)
+        if isinstance(key, int | str) and not isinstance(key, bool):
+            if key in seen:
+                continue
+            seen.add(key)
+        fresh.append(item)
+    return fresh
+
+
+def _more_pages(
+    envelope: dict[str, Any], page: int, got: int, total_so_far: int, size: int
+) -> bool:
+    """Whether a page after this one is to be asked for."""
+    if got == 0:
+        return False
+    pages = envelope.get("pages")
+    if isinstance(pages, int) and not isinstance(pages, bool):
+        return page < pages
+    total = envelope.get("total")
+    if isinstance(total, int) and not isinstance(total, bool):
+        return total_so_far < total
+    # Neither pages nor total: a full page may have more behind it.
+    return got >= size

@@ -36,6 +36,7 @@ from app.controllers.icons import HostPolicy, IconFetcher, any_host
 from app.controllers.jobs import JobsController
 from app.controllers.notices import Notices
 from app.controllers.report import ReportController
+from app.controllers.schedules import SchedulesController
 from app.controllers.session import Session, SessionController
 from app.errors import PegasusError, UsageError
 from app.jobs import Job
@@ -86,10 +87,11 @@ class Workspace:
     catalog: CatalogController
     report: ReportController
     jobs: JobsController
+    schedules: SchedulesController
 
     async def aclose(self) -> None:
         """Cancel every task and close the gateway connection."""
-        for controller in (self.jobs, self.report, self.catalog):
+        for controller in (self.schedules, self.jobs, self.report, self.catalog):
             await controller.aclose()
         await self.session.aclose()
 
@@ -136,23 +138,36 @@ def build_workspace(
     jobs = JobsController(
         window.jobs_panel, settings, notices, download_dir=download_dir
     )
-    workspace = Workspace(window, settings, notices, session, catalog, report, jobs)
+    schedules = SchedulesController(
+        window,
+        notices,
+        lambda script, engine: (
+            catalog.catalog.find(script, engine) if catalog.catalog else None
+        ),
+    )
+    workspace = Workspace(
+        window, settings, notices, session, catalog, report, jobs, schedules
+    )
 
     def on_signed_in(new: Session) -> None:
         report.start_session(new)
         jobs.start_session(new)
+        schedules.start_session(new)
         catalog.load(new)
 
     def on_signed_out() -> None:
         catalog.clear()
         report.end_session()
         jobs.end_session()
+        schedules.end_session()
 
     session.signed_in.connect(on_signed_in)
     session.signed_out.connect(on_signed_out)
     window.catalog.script_selected.connect(report.show)
     catalog.icon_loaded.connect(window.report_page.remember_icon)
     report.run_requested.connect(jobs.run)
+    schedules.run_requested.connect(jobs.run)
+    schedules.scheduled_job_found.connect(jobs.watch)
     window.reload_requested.connect(catalog.reload)
     window.download_folder_chosen.connect(jobs.set_download_folder)
     return workspace

@@ -47,6 +47,9 @@ class Job:
     done_at: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
     engine: str = ""
+    # The scheduled task that started the job (`task: {id, name}`), if any.
+    task_id: int | None = None
+    task_name: str = ""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Job":
@@ -68,6 +71,8 @@ class Job:
         if isinstance(files, str):
             files = [files]
         params = data.get("params", data.get("args", data.get("parameters")))
+        task = _dict(data.get("task"))
+        task_id = task.get("id") if type(task.get("id")) is int else None
 
         return cls(
             id=int(_finite(lenient_number(data.get("id"))) or 0),
@@ -84,6 +89,8 @@ class Job:
             done_at=_moment(data.get("done_at")),
             params=_dict(params),
             engine=_text(data.get("engine")),
+            task_id=task_id,
+            task_name=_text(task.get("name")),
         )
 
     @property

@@ -35,6 +35,7 @@ from app.jsonlimits import (
     depth_exceeds,
     read_json,
 )
+from app.recursion import with_definitions
 from app.references import (
     MAX_MANIFEST_NODES,
     SCRIPT_COST,
@@ -42,6 +43,7 @@ from app.references import (
     Dereferencer,
     RefError,
     escape,
+    with_embedded,
 )
 from app.validation import schema_problems
 
@@ -182,17 +184,13 @@ def load_manifest(
             )
         )
 
-    resolver = (
-        Registry()
-        .with_resource(
-            MANIFEST_URI, Resource.from_contents(document, default_specification=DRAFT7)
-        )
-        .resolver(base_uri=MANIFEST_URI)
+    registry: Registry[Any] = Registry().with_resource(
+        MANIFEST_URI, Resource.from_contents(document, default_specification=DRAFT7)
     )
     seen: set[str] = set()
     budget = Budget(MAX_MANIFEST_NODES)
     for index, entry in enumerate(scripts[:MAX_SCRIPTS]):
-        script = _load_script(entry, f"/scripts/{index}", resolver, definitions, budget)
+        script = _load_script(entry, f"/scripts/{index}", registry, definitions, budget)
         script.engine_url = engine_url
         _check_name(script, f"/scripts/{index}", seen)
         manifest.scripts.append(script)
@@ -274,7 +272,7 @@ def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
 def _load_script(
     entry: Any,
     pointer: str,
-    resolver: Any,
+    registry: Registry[Any],
     definitions: JsonObject,
     budget: Budget,
 ) -> Script:
@@ -307,12 +305,18 @@ def _load_script(
         return script
 
     schema_pointer = f"{pointer}/parameters_schema"
-    dereferencer = Dereferencer(resolver, schema_pointer, budget)
     try:
+        # A bundle's schemas are found by their `$id`s (app/references.py).
+        scripts_registry = with_embedded(
+            registry, f"{MANIFEST_URI}{pointer}", raw_schema
+        )
+        resolver = scripts_registry.resolver(base_uri=MANIFEST_URI)
+        dereferencer = Dereferencer(resolver, schema_pointer, budget, MANIFEST_URI)
         dereferencer.spend(SCRIPT_COST)
         expanded = dereferencer.resolve(raw_schema, schema_pointer)
     except RefError as exc:
-        script.problems.append(Problem("error", exc.message, exc.pointer))
+        where = exc.pointer or schema_pointer
+        script.problems.append(Problem("error", exc.message, where))
         return script
 
     # References resolve against the manifest, so its definitions win here
@@ -330,7 +334,7 @@ def _load_script(
     if problems:
         script.problems.extend(problems)
         return script
-    script.schema = expanded
+    script.schema = with_definitions(expanded, used)
     script.validation_schema = validation_schema
     return script
 

@@ -8,11 +8,21 @@ the manifest, so the expansion is bounded: in depth, in nodes per script
 that each use the previous one twice, or many scripts each just under the
 limit, cannot keep the app busy for more than about a second. A problem is
 a RefError naming where it is; app.manifest makes it the script's problem.
+
+A reference is looked up where it is written: inside a schema with its own
+`$id` (a bundle, whose `$defs` hold schemas each with an `$id`), it is
+relative to that `$id`, as JSON Schema says; one that leads nowhere there
+is looked up in the manifest, where the gateway's references point.
 """
 
 import copy
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
+
+from referencing import Registry
+from referencing.exceptions import CannotDetermineSpecification
+from referencing.jsonschema import DRAFT7, DRAFT202012, specification_with
 
 from app.jsonlimits import MAX_DEPTH
 from app.validation import follow_reference
@@ -38,6 +48,50 @@ class RefError(Exception):
         self.pointer = pointer
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Where the references of a part of a schema are looked up: the
+    resolver of the resource around it, and that resource's URI."""
+
+    resolver: Any
+    base: str
+
+    def key(self, ref: str) -> str:
+        """The reference as one absolute URI, the same wherever written."""
+        return urllib.parse.urljoin(self.base, ref)
+
+
+def with_embedded(
+    registry: Registry[Any], uri: str, schema: dict[str, Any]
+) -> Registry[Any]:
+    """The registry with a script's schema and every schema in it that has
+    an `$id` (in `$defs` or `definitions`), so references by `$id` resolve.
+
+    Raises RefError when an `$id` or `$schema` there cannot be read.
+    """
+    try:
+        resource = specification_of(schema).create_resource(schema)
+        own = Registry().with_resource(resource.id() or uri, resource).crawl()
+    except (AttributeError, TypeError, ValueError, CannotDetermineSpecification) as exc:
+        # An `$id` or `$schema` that is not text breaks the crawl.
+        raise RefError(
+            f"an $id or $schema in the schema cannot be read ({exc})", ""
+        ) from exc
+    # Only the script's own schema is crawled: the manifest's is looked up
+    # as needed, not walked again for every script.
+    return registry.combine(own)
+
+
+def specification_of(schema: dict[str, Any]) -> Any:
+    """The JSON Schema version a schema says it is, else Draft 7 (or 2020-12
+    for one that keeps its definitions in `$defs`)."""
+    default = DRAFT202012 if "$defs" in schema else DRAFT7
+    dialect = schema.get("$schema")
+    if not isinstance(dialect, str):
+        return default
+    return specification_with(dialect, default=default)
+
+
 class Budget:
     """What the scripts of one manifest share while their references expand:
     how many more nodes they may expand to, and the targets of references
@@ -60,8 +114,14 @@ class Dereferencer:
     `used` collects the manifest definitions it went through.
     """
 
-    def __init__(self, resolver: Any, root_pointer: str, manifest: Budget) -> None:
-        self._resolver = resolver
+    def __init__(
+        self,
+        resolver: Any,
+        root_pointer: str,
+        manifest: Budget,
+        base: str = "",
+    ) -> None:
+        self._root = Scope(resolver, base)
         self._root_pointer = root_pointer
         self._left = MAX_SCHEMA_NODES
         self._manifest = manifest
@@ -73,8 +133,10 @@ class Dereferencer:
         pointer: str,
         active: tuple[str, ...] = (),
         depth: int = 0,
+        scope: Scope | None = None,
     ) -> Any:
         self.spend()
+        scope = scope or self._root
         if isinstance(node, list | dict) and depth >= MAX_DEPTH:
             raise RefError(
                 f"the schema nests more than {MAX_DEPTH} levels deep once its "
@@ -83,57 +145,66 @@ class Dereferencer:
             )
         if isinstance(node, list):
             return [
-                self.resolve(item, f"{pointer}/{i}", active, depth + 1)
+                self.resolve(item, f"{pointer}/{i}", active, depth + 1, scope)
                 for i, item in enumerate(node)
             ]
         if not isinstance(node, dict):
             return node
+        scope = self._entered(node, scope)
         if isinstance(node.get("$ref"), str):
-            return self._inline(node, pointer, active, depth)
+            return self._inline(node, pointer, active, depth, scope)
         return {
-            key: self.resolve(value, f"{pointer}/{escape(key)}", active, depth + 1)
+            key: self.resolve(
+                value, f"{pointer}/{escape(key)}", active, depth + 1, scope
+            )
             for key, value in node.items()
         }
 
     def _inline(
-        self, node: JsonObject, pointer: str, active: tuple[str, ...], depth: int
+        self,
+        node: JsonObject,
+        pointer: str,
+        active: tuple[str, ...],
+        depth: int,
+        scope: Scope,
     ) -> Any:
-        target, chain = self._follow(node["$ref"], pointer)
-        if chain[-1] in active:
+        target, chain, key, found = self._follow(node["$ref"], pointer, scope)
+        if key in active:
             # The schema recurses through real content: stop here, leave the ref.
             return copy.deepcopy(node)
 
-        resolved = self.resolve(target, chain[-1], (*active, chain[-1]), depth)
+        resolved = self.resolve(target, chain[-1], (*active, key), depth, found)
         if not isinstance(resolved, dict):
             raise RefError(f"{node['$ref']} does not point to a schema", pointer)
 
         siblings = {k: v for k, v in node.items() if k != "$ref"}
-        return {**resolved, **self.resolve(siblings, pointer, active, depth)}
+        return {**resolved, **self.resolve(siblings, pointer, active, depth, scope)}
 
-    def _follow(self, ref: str, pointer: str) -> tuple[Any, list[str]]:
-        """The first non-reference schema a chain of `$ref`s leads to."""
+    def _follow(
+        self, ref: str, pointer: str, scope: Scope
+    ) -> tuple[Any, list[str], str, Scope]:
+        """The first non-reference schema a chain of `$ref`s leads to, the
+        chain as written, the last reference as an absolute URI (the same
+        wherever it is written), and the scope of the target's references."""
         chain: list[str] = []
         seen: set[str] = set()
         current = ref
         while True:
             self.spend()
-            if current in seen:
+            key = scope.key(current)
+            if key in seen:
                 loop = " -> ".join([*chain, current])
                 raise RefError(f"the references form a cycle: {loop}", pointer)
             chain.append(current)
-            seen.add(current)
-            if current not in self._manifest.targets:
-                self._manifest.targets[current] = follow_reference(
-                    self._resolver, current
-                )
-            found = self._manifest.targets[current]
+            seen.add(key)
+            found, scope = self._look_up(current, scope)
             if found is None:
                 raise RefError(
                     f"the reference {current} points to nothing: "
                     "there is no such definition",
                     pointer,
                 )
-            self._note_definition(current)
+            self._note_definition(current, scope)
             target = found.contents
             if (
                 isinstance(target, dict)
@@ -142,7 +213,40 @@ class Dereferencer:
             ):
                 current = target["$ref"]
                 continue
-            return target, chain
+            return target, chain, key, scope
+
+    def _look_up(self, ref: str, scope: Scope) -> tuple[Any, Scope]:
+        """What ref names seen from scope, and the scope of what it names.
+
+        Looked up in the manifest when scope (a schema with an `$id`) has
+        nothing there: gateways write their references for the manifest.
+        """
+        key = scope.key(ref)
+        if key not in self._manifest.targets:
+            self._manifest.targets[key] = follow_reference(scope.resolver, ref)
+        found = self._manifest.targets[key]
+        if found is None and scope.base != self._root.base:
+            return self._look_up(ref, self._root)
+        if found is None:
+            return None, scope
+
+        # urljoin leaves a "urn:" base out: such a key is a bare fragment.
+        target_base = urllib.parse.urldefrag(key).url or scope.base
+        target = found.contents
+        if isinstance(target, dict) and isinstance(target.get("$id"), str):
+            target_base = urllib.parse.urljoin(target_base, target["$id"])
+        return found, Scope(found.resolver, target_base)
+
+    def _entered(self, node: JsonObject, scope: Scope) -> Scope:
+        """The scope inside node: its own when it has an `$id`."""
+        ident = node.get("$id")
+        if not isinstance(ident, str) or ident.startswith("#"):
+            return scope
+        base = urllib.parse.urljoin(scope.base, ident)
+        if base == scope.base:
+            return scope
+        resource = specification_of(node).create_resource(node)
+        return Scope(scope.resolver.in_subresource(resource), base)
 
     def spend(self, nodes: int = 1) -> None:
         """Count nodes against the script's and the manifest's budgets."""
@@ -163,8 +267,11 @@ class Dereferencer:
                 self._root_pointer,
             )
 
-    def _note_definition(self, ref: str) -> None:
-        """Remember the definition a reference like #/definitions/x uses."""
+    def _note_definition(self, ref: str, scope: Scope) -> None:
+        """Remember the manifest definition a reference like #/definitions/x
+        uses."""
+        if scope.base != self._root.base:
+            return
         fragment = urllib.parse.unquote(ref.partition("#")[2])
         parts = fragment.split("/")
         if len(parts) > 2 and parts[0] == "" and parts[1] == "definitions":

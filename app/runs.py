@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import GatewayError, JobError, PegasusError, UsageError
-from app.gateway import Gateway
+from app.gateway import Gateway, job_body
 from app.jobs import Job, JobListener, follow
 from app.manifest import Script
 from app.validation import field_errors, summary
@@ -147,7 +147,14 @@ async def start_run(
 ) -> Job:
     """Check the args and create the job on the script's engine."""
     check_args(script, args)
-    return await gateway.create_job(
+    return await gateway.send_job(job_request_body(script, args, name=name))
+
+
+def job_request_body(
+    script: Script, args: dict[str, Any], *, name: str | None = None
+) -> dict[str, Any]:
+    """The body start_run sends to create the job, e.g. to show it first."""
+    return job_body(
         script=script.script,
         name=name or script.title or script.script,
         engine=script.engine_url,

@@ -26,6 +26,8 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT7, SchemaRegistry
 
+from app.form_arrays import unique_message
+from app.form_scalars import is_uri, pattern_message
 from app.jsonlimits import MAX_DEPTH, depth_exceeds, nonfinite_paths
 
 log = logging.getLogger(__name__)
@@ -89,6 +91,11 @@ def _is_time(value: object) -> bool:
 @FORMAT_CHECKER.checks("email")
 def _is_email(value: object) -> bool:
     return not isinstance(value, str) or bool(_EMAIL.match(value))
+
+
+@FORMAT_CHECKER.checks("uri")
+def _is_uri(value: object) -> bool:
+    return not isinstance(value, str) or is_uri(value)
 
 
 def parse_wall_time(value: str) -> dt.datetime | None:
@@ -281,12 +288,51 @@ def _describe(error: ValidationError) -> Iterator[tuple[str, str]]:
         missing = _missing_property(error)
         yield _join(path, missing), "is required"
     elif keyword in ("anyOf", "oneOf"):
-        yield path, _alternatives_message(error)
+        chosen = _chosen_branch_errors(error)
+        if chosen:
+            for inner in chosen:
+                yield from _describe(inner)
+        else:
+            yield path, _alternatives_message(error)
     elif keyword == "additionalProperties":
         for extra in _extra_properties(error):
             yield _join(path, extra), "is not expected here"
     else:
         yield path, _MESSAGES.get(str(keyword), _fallback)(expected, error)
+
+
+def _chosen_branch_errors(error: ValidationError) -> list[ValidationError]:
+    """The errors of the one alternative the value is meant for, if one is.
+
+    That is the only one whose constants the value matches, else the only
+    one that misses no required field: its errors then show at their
+    fields ("side: must have at least 3 characters"), as the form shows
+    that alternative's fields.
+    """
+    alternatives = error.validator_value
+    if not isinstance(alternatives, list) or not all(
+        isinstance(b, dict) and ("properties" in b or b.get("type") == "object")
+        for b in alternatives
+    ):
+        return []
+    branches: dict[Any, list[ValidationError]] = {}
+    for inner in error.context or []:
+        if inner.relative_schema_path:
+            branches.setdefault(inner.relative_schema_path[0], []).append(inner)
+    if len(branches) != len(alternatives):
+        # Some alternative matched (a oneOf matched twice): no single one to blame.
+        return []
+    for ruled_out in (("const", "enum"), ("required",)):
+        left = [
+            errors
+            for errors in branches.values()
+            if not any(e.validator in ruled_out for e in errors)
+        ]
+        if len(left) == 1:
+            return left[0]
+        if len(left) > 1:
+            branches = {i: e for i, e in enumerate(left)}
+    return []
 
 
 def _missing_property(error: ValidationError) -> str:
@@ -337,6 +383,7 @@ def _format_message(expected: Any, error: ValidationError) -> str:
         "date-time": "a date and time (YYYY-MM-DDThh:mm:ss)",
         "time": "a time (hh:mm:ss)",
         "email": "an email address",
+        "uri": "a web address, like https://example.org/page",
     }
     return "must be " + words.get(expected, f"in the {expected} format")
 
@@ -353,10 +400,10 @@ _MESSAGES: dict[str, Any] = {
     "multipleOf": lambda v, e: f"must be a multiple of {v}",
     "minLength": lambda v, e: f"must have at least {_plural(v, 'character')}",
     "maxLength": lambda v, e: f"must have at most {_plural(v, 'character')}",
-    "pattern": lambda v, e: "is not in the expected form",
+    "pattern": lambda v, e: pattern_message(v, e.schema),
     "minItems": lambda v, e: f"must have at least {_plural(v, 'item')}",
     "maxItems": lambda v, e: f"must have at most {_plural(v, 'item')}",
-    "uniqueItems": lambda v, e: "must not list the same item twice",
+    "uniqueItems": lambda v, e: unique_message(e.instance),
 }
 
 

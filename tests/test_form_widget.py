@@ -26,8 +26,7 @@ RESOURCES = {
     "triggers": [(501, "Harsh braking"), (502, "Overspeed")],
 }
 JSON_TYPED = {
-    "bands": ('[{"label": "minor", "over": 0}]', [{"label": "minor", "over": 0}]),
-    "notify": ('["ops@example.org"]', ["ops@example.org"]),
+    "pair": ('["minor", 0]', ["minor", 0]),
 }
 WALL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
@@ -119,8 +118,9 @@ def toggle(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
 
 
 def type_text(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
-    qtbot.keyClicks(form.editor(spec.path).line, "hello")
-    return "hello"
+    text = "ops@example.org" if spec.schema.get("format") == "email" else "hello"
+    qtbot.keyClicks(form.editor(spec.path).line, text)
+    return text
 
 
 def type_json(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
@@ -141,6 +141,15 @@ def fill_group(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
     return {child.name: fill(qtbot, form, child) for child in spec.children}
 
 
+def add_item(qtbot, form: ReportForm, spec: FieldSpec) -> Any:
+    """Press Add, fill the new item."""
+    editor = form.editor(spec.path)
+    before = editor.value() if isinstance(editor.value(), list) else []
+    editor.add_button.setFocus()
+    qtbot.keyClick(editor.add_button, Qt.Key.Key_Space)
+    return [*before, fill(qtbot, form, editor.items[-1].editor.spec)]
+
+
 FILLERS = {
     "resources": pick_resource,
     "integer": type_number,
@@ -152,6 +161,7 @@ FILLERS = {
     "json": type_json,
     "datetime": choose_yesterday,
     "object": fill_group,
+    "array": add_item,
 }
 
 
@@ -338,8 +348,13 @@ def test_resources_are_picked_by_name_and_sent_as_ids(qtbot):
     qtbot.keyClicks(picker.filter, "van")
     picker.view.setCurrentIndex(picker.proxy.index(0, 0))
     qtbot.keyClick(picker.view, Qt.Key.Key_Space)
-    assert form.values()["vehicles"] == [102, 103]
+    # In the order picked, as a payload loaded back keeps its order.
+    assert form.values()["vehicles"] == [103, 102]
 
+    # Clear acts on the names the search shows; with no search, on all.
+    qtbot.mouseClick(picker.clear_button, Qt.MouseButton.LeftButton)
+    assert form.values()["vehicles"] == [103]
+    picker.filter.clear()
     qtbot.mouseClick(picker.clear_button, Qt.MouseButton.LeftButton)
     assert "vehicles" not in form.values()
 
@@ -460,13 +475,14 @@ def test_every_edit_signals_the_new_values(qtbot):
 
 
 def test_json_that_does_not_parse_is_sent_as_typed_and_said_so(qtbot):
-    script = corpus_script("gateway-default.json", "speeding")
-    form = make_form(qtbot, script.schema)
-    editor = form.editor("bands")
+    pair = {"type": "array", "items": [{"type": "string"}, {"type": "number"}]}
+    schema = {"type": "object", "properties": {"pair": pair}}
+    form = make_form(qtbot, schema)
+    editor = form.editor("pair")
 
     qtbot.keyClicks(editor.text, "[{")
-    assert form.values()["bands"] == "[{"
+    assert form.values()["pair"] == "[{"
     assert editor.note.text().startswith("Not valid JSON yet")
-    assert field_errors(script.validation_schema, form.values())["bands"] == (
-        "must be a list"
-    )
+    assert field_errors(schema, form.values())["pair"] == "must be a list"
+    qtbot.keyClicks(editor.text, "}]")
+    assert form.values()["pair"] == [{}]

@@ -66,7 +66,7 @@ EXPECTED = {
         "assets": ("resources", "Drivers", False, "assets"),
         "speed_limit": ("number", "Speed limit", True, None),
         "min_duration": ("integer", "Minimum duration (seconds)", False, None),
-        "bands": ("json", "Severity bands", False, None),
+        "bands": ("array", "Severity bands", False, None),
         **PREFS,
         "tz": TZ,
     },
@@ -120,7 +120,7 @@ EXPECTED = {
         "range/low": ("number", "Lowest", True, None),
         "range/high": ("number", "Highest", True, None),
         "range/unit": ("choice", "Unit", False, None),
-        "notify": ("json", "Alert emails", False, None),
+        "notify": ("array", "Alert emails", False, None),
         "tz": TZ,
     },
     ("doc-quirks.json", "my_report"): {
@@ -233,10 +233,14 @@ def test_from_and_to_written_as_dates_are_date_times():
 
 def test_what_has_no_editor_yet_is_json_and_says_what_is_missing():
     speeding = fields_of("gateway-default.json", "speeding")
-    temperature = fields_of("gateway-default.json", "temperature")
+    pair = {"type": "array", "items": [{"type": "string"}, {"type": "number"}]}
+    either = {"type": ["string", "integer"]}
+    fields = form_fields({"properties": {"pair": pair, "either": either}})
 
-    assert speeding["bands"].unsupported == "a list of groups of values"
-    assert temperature["notify"].unsupported == "a list of free-form values"
+    assert [(spec.kind, spec.unsupported) for spec in fields] == [
+        ("json", "a list with its own kind of value at each position"),
+        ("json", "a field that takes several types (string, integer)"),
+    ]
     assert speeding["speed_limit"].unsupported == ""
 
 
@@ -254,7 +258,7 @@ def test_what_has_no_editor_yet_is_json_and_says_what_is_missing():
         ({"type": "string", "format": "date"}, "date", None),
         ({"type": "string", "format": "email"}, "text", None),
         ({"type": "boolean"}, "boolean", None),
-        ({"type": ["integer", "null"]}, "json", None),
+        ({"type": ["integer", "null"]}, "nullable", None),
         ({"enum": [1, 2, 3]}, "choice", None),
         ({"const": "fixed"}, "choice", None),
     ],

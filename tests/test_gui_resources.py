@@ -114,7 +114,7 @@ def test_vehicles_without_a_whole_number_id_are_left_out_once_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     workspace = window_workspace
-    caplog.set_level(logging.WARNING, logger="app.controllers.report")
+    caplog.set_level(logging.WARNING, logger="app.resource_lists")
     sign_in(qtbot, workspace, odd_gateway, "ana", "secret")
     qtbot.waitUntil(lambda: workspace.catalog.catalog is not None, timeout=WAIT_MS)
 
@@ -127,7 +127,11 @@ def test_vehicles_without_a_whole_number_id_are_left_out_once_logged(
     assert picker.is_loaded()
     assert picker.visible_names() == ["Truck 1", "Truck 2"]
     assert workspace.report.choices("vehicles") == [(1, "Truck 1"), (2, "Truck 2")]
-    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    warnings = [
+        r
+        for r in caplog.records
+        if r.levelno == logging.WARNING and r.name == "app.resource_lists"
+    ]
     assert len(warnings) == 1
     assert "5 of the 7 vehicles" in warnings[0].getMessage()
     assert "'veh-7'" in warnings[0].getMessage()

@@ -98,7 +98,7 @@ def test_the_banner_floats_over_the_page_and_moves_nothing(qtbot):
     page = window.report_page
     banner = window.banner.geometry()
     assert page.rect().contains(banner)
-    assert banner.top() < page.form.geometry().top() + banner.height()
+    assert banner.top() < page.form.mapTo(page, QPoint(0, 0)).y() + banner.height()
 
 
 @pytest.mark.parametrize("name", ["idling", "trips", "fleet_status"])

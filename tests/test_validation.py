@@ -40,7 +40,11 @@ def test_valid_values_have_no_errors():
         ({"min_idle": 1.5}, "min_idle", "must be a whole number"),
         ({"ratio": 0}, "ratio", "must be more than 0"),
         ({"ratio": 0.3}, "ratio", "must be a multiple of 0.5"),
-        ({"vehicles": [1, 1]}, "vehicles", "must not list the same item twice"),
+        (
+            {"vehicles": [1, 1]},
+            "vehicles",
+            "must not list the same item twice: item 2 is the same as item 1",
+        ),
         ({"vehicles": ["a"]}, "vehicles/0", "must be a whole number"),
         ({"mail": "nobody"}, "mail", "must be an email address"),
         ({"unit": "league"}, "unit", "must be one of: km, mile"),

@@ -8,6 +8,7 @@ gateway's lists of vehicles, groups, ... are handed to it when they arrive.
 
 import itertools
 import logging
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QScrollArea, QVBoxLayout, QWidget
 
 from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
+from app.form_conditions import form_names
 from app.forms import (
     CUSTOM_PERIOD,
     DEFAULT_PERIOD,
@@ -25,9 +27,12 @@ from app.forms import (
     form_fields,
     initial_values,
 )
+from app.recursion import ReferenceTargets
+from app.schema_merge import form_note
 from widgets.fields import EDITORS, EditorEnv, FieldEditor
 from widgets.fields.base import ERROR_COLOR
 from widgets.fields.dates import DateTimeEditor
+from widgets.fields.logic_rows import rows_for, start_rows
 from widgets.fields.period import PeriodLink
 from widgets.fields.rows import FieldRow, FieldRows
 from widgets.plain_text import plain_label
@@ -46,10 +51,14 @@ class ReportForm(QWidget):
             map would change whole numbers beyond 64 bits.
         resource_reload_requested(str): the user asks again for a resource
             list that failed to load ("vehicles").
+        resources_needed_changed(set): fields built since set_schema (a
+            condition met, a variant chosen, a row added) need resource
+            lists that no field needed before; the set holds those lists.
     """
 
     values_changed = Signal(object)
     resource_reload_requested = Signal(str)
+    resources_needed_changed = Signal(object)
 
     def __init__(
         self,
@@ -61,7 +70,16 @@ class ReportForm(QWidget):
         self._editors = editors if editors is not None else EDITORS
         self._context = FormContext()
         self._specs: list[FieldSpec] = []
+        # Names the form may send, fields shown by conditions included.
+        self._names: set[str] = set()
+        self._references: ReferenceTargets | None = None
+        # What the form must say about its schema itself (an allOf not merged).
+        self._note = ""
         self._resource_choices: dict[str, ResourceItems] = {}
+        # Lists that could not be loaded: pickers built later say so too.
+        self._resource_failures: dict[str, str] = {}
+        self._needed: set[str] = set()
+        self._adopted: weakref.WeakSet[FieldEditor] = weakref.WeakSet()
         self._errors: dict[str, str] = {}
         self._quiet = False
         self.period: PeriodLink | None = None
@@ -113,11 +131,14 @@ class ReportForm(QWidget):
         """Rebuild the fields for a resolved schema and fill in their defaults."""
         self._context = context if context is not None else FormContext()
         self._specs = form_fields(schema)
+        self._names = form_names(schema)
+        self._note = form_note(schema)
+        self._references = ReferenceTargets(schema)
 
         self._quiet = True
         try:
             old = self.rows
-            self.rows = FieldRows(self._specs, self._env())
+            self.rows = rows_for(schema, self._specs, "", self._env())
             self._content.replaceWidget(old, self.rows)
             old.hide()
             old.deleteLater()
@@ -125,16 +146,18 @@ class ReportForm(QWidget):
             # A new form is read from its top, not where the last one was left.
             self.scroll_area.verticalScrollBar().setValue(0)
             self.scroll_area.horizontalScrollBar().setValue(0)
-            self.rows.set_values(initial_values(self._specs, context))
+            start_rows(self.rows, initial_values(self._specs, context))
             self.period = self._link_period()
             for resource, items in self._resource_choices.items():
                 self._give_choices(resource, items)
             self._chain_tabs()
             self._errors = {}
-            self._show_message("")
+            self._show_message(self._note)
             self.rows.changed.connect(self._on_rows_changed)
             for editor in self.rows.editors():
                 editor.reload_requested.connect(self.resource_reload_requested)
+            self._adopted = weakref.WeakSet(self.rows.editors())
+            self._needed = self.resources_needed()
         finally:
             self._quiet = False
         log.debug("form built: %d fields", len(self._specs))
@@ -161,7 +184,7 @@ class ReportForm(QWidget):
 
         A required date-time cannot be empty: without a value it keeps its own.
         """
-        unknown = set(values) - {spec.name for spec in self._specs}
+        unknown = set(values) - self._names
         if unknown:
             log.info(
                 "the form has no field for %s; ignored", ", ".join(sorted(unknown))
@@ -185,7 +208,7 @@ class ReportForm(QWidget):
         A quick period (Last month, ...) is chosen again, so it is computed
         for today; a custom one keeps its dates.
         """
-        names = {spec.name for spec in self._specs}
+        names = self._names
         self.set_values({k: v for k, v in state.values.items() if k in names})
         if self.period is not None and state.period not in (None, CUSTOM_PERIOD):
             self.period.choose(str(state.period))
@@ -198,7 +221,8 @@ class ReportForm(QWidget):
         """
         self._errors = dict(errors)
         left = self.rows.show_errors(errors)
-        lines = [left.pop("")] if "" in left else []
+        lines = [self._note] if self._note else []
+        lines += [left.pop("")] if "" in left else []
         lines += [f"{path}: {message}" for path, message in sorted(left.items())]
         self._show_message("\n".join(lines))
 
@@ -217,22 +241,26 @@ class ReportForm(QWidget):
         once; call clear_resource_choices() when the gateway changes.
         """
         self._resource_choices[resource] = list(items)
+        self._resource_failures.pop(resource, None)
         self._give_choices(resource, self._resource_choices[resource])
 
     def set_resource_failed(self, resource: str, message: str) -> None:
         """Tell the pickers of a resource that its list could not be had."""
         self._resource_choices.pop(resource, None)
+        self._resource_failures[resource] = message
         for editor in self.rows.editors():
             editor.set_resource_failed(resource, message)
 
     def set_resource_loading(self, resource: str) -> None:
         """Tell the pickers of a resource that its list is on its way again."""
+        self._resource_failures.pop(resource, None)
         for editor in self.rows.editors():
             editor.set_resource_loading(resource)
 
     def clear_resource_choices(self) -> None:
         """Forget the resource lists given so far (e.g. on signing out)."""
         self._resource_choices.clear()
+        self._resource_failures.clear()
 
     def resources_needed(self) -> set[str]:
         """The resources the current form shows pickers for."""
@@ -242,7 +270,7 @@ class ReportForm(QWidget):
         return needed
 
     def _env(self) -> EditorEnv:
-        return EditorEnv(self._context, self._editors)
+        return EditorEnv(self._context, self._editors, self._references)
 
     def _give_choices(self, resource: str, items: ResourceItems) -> None:
         for editor in self.rows.editors():
@@ -286,7 +314,36 @@ class ReportForm(QWidget):
         self.message.setText(clipped(text, MESSAGE_LIMIT, lines=MESSAGE_LINES))
         self.message.setVisible(bool(text))
 
+    def _adopt_new_editors(self) -> None:
+        """Editors built since set_schema (a condition met, a variant chosen,
+        an Add pressed) get the lists, failures and Retry link the others got.
+
+        A list none of the fields needed before is asked for with
+        resources_needed_changed: its picker would say Loading forever.
+        """
+        new = False
+        for editor in self.rows.editors():
+            if editor in self._adopted:
+                continue
+            new = True
+            self._adopted.add(editor)
+            editor.reload_requested.connect(self.resource_reload_requested)
+            for resource, items in self._resource_choices.items():
+                editor.set_resource_choices(resource, items)
+            for resource, message in self._resource_failures.items():
+                editor.set_resource_failed(resource, message)
+        if not new:
+            return
+
+        needed = self.resources_needed()
+        added = needed - self._needed
+        self._needed = needed
+        if added:
+            log.debug("the form now needs %s", ", ".join(sorted(added)))
+            self.resources_needed_changed.emit(added)
+
     def _on_rows_changed(self) -> None:
+        self._adopt_new_editors()
         # Typing shows at once whether the text can be read, with or
         # without a controller checking the values.
         self.set_errors(self._errors)

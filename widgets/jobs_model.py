@@ -5,6 +5,7 @@ whether it has been downloaded and where. Elapsed time is computed from this
 computer's clock when the job was first seen, so a gateway whose clock is
 off does not make a job look hours old; `tick()` refreshes that column.
 A job's name and an engine's error are shown cut to a readable length.
+A job a schedule started is marked with its task's name.
 """
 
 import time
@@ -171,7 +172,9 @@ class JobsModel(QAbstractTableModel):
     def _display(self, row: JobRow, column: int) -> Any:
         job = row.job
         if column == REPORT:
-            return one_line(job.name or job.script, TITLE_LIMIT)
+            title = one_line(job.name or job.script, TITLE_LIMIT)
+            mark = task_mark(job)
+            return f"{title} · {mark}" if mark else title
         if column == STATE:
             return STATE_WORDS.get(job.state, job.state.capitalize())
         if column == PROGRESS:
@@ -191,8 +194,19 @@ class JobsModel(QAbstractTableModel):
         if column == FILES and job.state == "error":
             return tooltip(job.error) if job.error else None
         if column == REPORT:
-            return tooltip(f"{job.name} ({job.script}), job {job.id}")
+            started = f"; started by the schedule of task {job.task_id}"
+            return tooltip(
+                f"{job.name} ({job.script}), job {job.id}"
+                + (started if job.task_id is not None else "")
+            )
         return None
+
+
+def task_mark(job: Job) -> str:
+    """ "scheduled: Morning idling" for a job a schedule started; else ""."""
+    if job.task_id is None:
+        return ""
+    return "scheduled: " + one_line(job.task_name or f"task {job.task_id}", TITLE_LIMIT)
 
 
 def format_elapsed(seconds: float) -> str:

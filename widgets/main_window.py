@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME, __version__
 from app.display_text import STATUS_LIMIT, TITLE_LIMIT, one_line
+from app.forms import FormContext
+from app.manifest import Script
+from app.task_shapes import Task
 from widgets.banner import Banner
 from widgets.catalog import CatalogView
 from widgets.icons import APP_ICON, icon
@@ -35,6 +38,8 @@ from widgets.jobs_panel import JobsPanel
 from widgets.plain_text import message_box, plain_label, tooltip
 from widgets.report_page import ReportPage
 from widgets.sign_in import SignInDialog
+from widgets.task_editor import TaskEditor
+from widgets.task_list import TaskList
 
 DEFAULT_SIZE = (1200, 780)
 # Small enough for a 1024x600 netbook screen with its panels, large enough
@@ -88,12 +93,14 @@ class MainWindow(QMainWindow):
         demo_requested(): File → Use the demo
         reload_requested(): View → Reload catalog
         download_folder_chosen(Path): a new download folder was picked.
+        tasks_requested(): Report → Scheduled reports…
     """
 
     sign_in_requested = Signal()
     demo_requested = Signal()
     reload_requested = Signal()
     download_folder_chosen = Signal(Path)
+    tasks_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +117,7 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self.report_page)
         self.banner.float_over(self.report_page, self.report_page.banner_top)
         self.sign_in_dialog = SignInDialog(self)
+        self.task_list = TaskList(self)
         self._quit_box: QMessageBox | None = None
         self._quit_confirmed = False
         # Whether the gateway is the local demo this app started.
@@ -180,6 +188,10 @@ class MainWindow(QMainWindow):
             self.reload_requested.emit,
         )
         report_menu.addAction(self.reload_action)
+        self.tasks_action = _action(
+            self, "&Scheduled reports…", "", self.tasks_requested.emit
+        )
+        report_menu.addAction(self.tasks_action)
         find = _action(
             self, "&Find report", QKeySequence.StandardKey.Find, self._on_find
         )
@@ -263,6 +275,17 @@ class MainWindow(QMainWindow):
             jobs_split=bytes(self.jobs_splitter.saveState().data()),
         )
 
+    def new_task_editor(
+        self,
+        script: Script,
+        context: FormContext,
+        *,
+        task: Task | None = None,
+        language: str = "en",
+    ) -> TaskEditor:
+        """A task editor for script, over this window (the controller opens it)."""
+        return TaskEditor(script, context, self, task=task, language=language)
+
     # -- closing ----------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
@@ -339,8 +362,9 @@ class MainWindow(QMainWindow):
     def _chain_tabs(self) -> None:
         """Tab goes catalog, form, Run, jobs: the order they are seen in."""
         chain = [self.catalog.search, self.catalog.tree]
-        chain += self.report_page.form.rows.focus_chain()
-        chain += [self.report_page.run_button, *self.jobs_panel.focus_chain()]
+        # The report page's own order: its form, Run, then the JSON body.
+        chain += self.report_page.focus_chain()
+        chain += self.jobs_panel.focus_chain()
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
 

@@ -112,6 +112,15 @@ class JobsController(QObject):
             return
         self._tasks.start(self._run(self._session, script, args))
 
+    def watch(self, job: Job) -> None:
+        """Show a job started elsewhere (by a schedule) and follow it."""
+        if self._session is None or self._panel.job_state(job.id) is not None:
+            return
+        self._titles[job.id] = job.name or job.script or f"Job {job.id}"
+        self._show(job)
+        if not job.finished:
+            self._tasks.start(self._follow(self._session, job))
+
     def download(self, job_id: int, name: str) -> None:
         """Fetch one result file into the download folder."""
         key = f"download:{job_id}:{name}"

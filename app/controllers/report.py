@@ -5,11 +5,16 @@ and units; the lists its fields pick from (vehicles, groups, ...) are
 loaded in the background, once per session. A list that cannot be loaded
 is said so in its picker, with a Retry, and Run waits for it. Every change
 of the values is checked against the script's schema: the errors go to the
-fields, and a line says why Run is disabled until the values are valid.
-What was filled in for a report is kept for the session, so going to
-another report and back loses nothing.
+fields, a line above Run names the fields that need attention, and a line
+beside it says why Run is disabled until the values are valid. What was
+filled in for a report is kept for the session, so going to another report
+and back loses nothing (the page keeps the last forms built; the values
+are kept here too, for a form the page no longer keeps). While asked to,
+the page is shown the exact body Run would send, built by the function
+that builds the request Run sends (app.runs.job_request_body).
 """
 
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +24,12 @@ from app.controllers.notices import Notices, sentence
 from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError
-from app.forms import FormContext, FormState
+from app.forms import FormContext, FormState, title_from_name
+from app.gateway import JOB_MANAGER_PATH
 from app.manifest import Script
-from app.runs import build_args
+from app.resource_lists import load_choices
+from app.runs import build_args, job_request_body
+from app.user_prefs import form_prefs
 from app.validation import field_errors
 
 if TYPE_CHECKING:
@@ -33,8 +41,6 @@ Choices = list[tuple[Any, str]]
 ScriptKey = tuple[str, str]
 
 READY_TEXT = "Ready to run (Ctrl+Return)."
-# How many odd ids a warning about a resource list quotes.
-ODD_IDS_SHOWN = 3
 RETRY_HINT = "Press Retry in the list to load it again."
 
 
@@ -66,6 +72,8 @@ class ReportController(QObject):
         page.values_changed.connect(self._on_page_values_changed)
         page.run_requested.connect(self._on_page_run_requested)
         page.resource_reload_requested.connect(self._on_page_resource_reload_requested)
+        page.resources_needed_changed.connect(self._on_page_resources_needed_changed)
+        page.request_body_toggled.connect(self._on_page_request_body_toggled)
 
     @property
     def loading(self) -> set[str]:
@@ -102,19 +110,17 @@ class ReportController(QObject):
         if self.script is not None:
             self._kept[_key_of(self.script)] = self._page.form_state()
         self.script = script
-        context = FormContext(tz=self._session.tz, prefs=self._session.prefs)
-        self._page.show_script(script, context)
+        session = self._session
+        context = FormContext(
+            tz=session.tz, prefs=form_prefs(session.user, session.prefs)
+        )
+        reused = self._page.show_script(script, context)
         kept = self._kept.get(_key_of(script))
-        if kept is not None:
+        if kept is not None and not reused:
             log.debug("restoring the values of %s", script.script)
             self._page.restore_form_state(kept)
 
-        for kind in sorted(self._needed()):
-            if kind in self._choices:
-                self._page.set_resource_choices(kind, self._choices[kind])
-            elif kind not in self._loading:
-                # A list that failed is tried again when a report needs it.
-                self._load(self._session, kind)
+        self._supply(self._needed())
         self._check(self._page.values())
 
     async def aclose(self) -> None:
@@ -125,6 +131,18 @@ class ReportController(QObject):
     def _needed(self) -> set[str]:
         return self._page.resources_needed() if self.script else set()
 
+    def _supply(self, kinds: set[str]) -> None:
+        """Give the form these lists, loading those not in yet."""
+        if self._session is None:
+            return
+        for kind in sorted(kinds):
+            if kind in self._choices:
+                self._page.set_resource_choices(kind, self._choices[kind])
+            elif kind not in self._loading:
+                # A list that failed is tried again when a report needs it.
+                self._page.set_resource_loading(kind)
+                self._load(self._session, kind)
+
     def _load(self, session: Session, kind: str) -> None:
         self._load_errors.pop(kind, None)
         self._loading.add(kind)
@@ -132,13 +150,13 @@ class ReportController(QObject):
 
     async def _load_choices(self, session: Session, kind: str) -> None:
         try:
-            items = await session.gateway.list_all(kind)
+            choices = await load_choices(session.gateway, kind)
         except PegasusError as exc:
             text = self._notices.failure(f"Could not load the {kind}", exc)
             self._load_errors[kind] = text
             self._page.set_resource_failed(kind, text)
         else:
-            self._choices[kind] = _choices_of(kind, items)
+            self._choices[kind] = choices
             log.info("%d %s loaded for the forms", len(self._choices[kind]), kind)
             if kind in self._needed():
                 self._page.set_resource_choices(kind, self._choices[kind])
@@ -159,6 +177,9 @@ class ReportController(QObject):
         # such, whatever the schema says of it.
         errors.update(self._page.input_problems())
         self._page.set_errors(errors)
+        self._page.set_attention(attention_text(script, errors))
+        if self._page.wants_request_body():
+            self._show_request_body(values)
 
         loading = sorted(self.loading)
         if loading:
@@ -182,8 +203,32 @@ class ReportController(QObject):
         self._page.set_run_state(True, READY_TEXT)
         return True
 
+    def _show_request_body(self, values: dict[str, Any]) -> None:
+        script, session = self.script, self._session
+        if script is None or session is None:
+            self._page.set_request_body("", "")
+            return
+        body = job_request_body(script, _job_args(script, session, values))
+        call = f"POST {session.gateway.api_url}{JOB_MANAGER_PATH}"
+        self._page.set_request_body(
+            call, json.dumps(body, indent=2, ensure_ascii=False)
+        )
+
     def _on_page_values_changed(self, values: dict[str, Any]) -> None:
         self._check(values)
+
+    def _on_page_request_body_toggled(self, shown: bool) -> None:
+        if shown:
+            self._show_request_body(self._page.values())
+
+    def _on_page_resources_needed_changed(self, kinds: set[str]) -> None:
+        # A picker shown later (a condition met, a row added) for a list no
+        # field needed when the report was opened.
+        if self.script is None:
+            return
+        log.info("the form now needs the %s", ", ".join(sorted(kinds)))
+        self._supply(set(kinds))
+        self._check(self._page.values())
 
     def _on_page_resource_reload_requested(self, kind: str) -> None:
         if self._session is None or kind in self._loading:
@@ -198,9 +243,17 @@ class ReportController(QObject):
         values = self._page.values()
         if script is None or session is None or not self._check(values):
             return
-        args = build_args(script, values, tz=session.tz, prefs=session.prefs)
+        args = _job_args(script, session, values)
         log.info("run requested: %s", script.script)
         self.run_requested.emit(script, args)
+
+
+def _job_args(
+    script: Script, session: Session, values: dict[str, Any]
+) -> dict[str, Any]:
+    """The args Run sends: the values, with the session's zone and units
+    added where the script takes them."""
+    return build_args(script, values, tz=session.tz, prefs=session.prefs)
 
 
 def _key_of(script: Script) -> ScriptKey:
@@ -224,56 +277,46 @@ def _first_in_form_order(script: Script, errors: dict[str, str]) -> tuple[str, s
     return path, errors[path]
 
 
+def attention_text(script: Script, errors: dict[str, str]) -> str:
+    """What stops Run, by field: "2 fields need attention: Min idle, Vehicles".
+
+    Fields are named by their titles as the form shows them, in form
+    order; an error of the whole form counts as one more.
+    """
+    if not errors:
+        return ""
+    properties = script.schema.get("properties", {})
+    order = list(properties) if isinstance(properties, dict) else []
+    names = {path.split("/")[0] for path in errors}
+
+    def position(name: str) -> tuple[int, str]:
+        return (order.index(name) if name in order else len(order), name)
+
+    labels = [_title_of(script, name) for name in sorted(names - {""}, key=position)]
+    if "" in names:
+        labels.insert(0, "the form as a whole")
+    count = len(labels)
+    verb = "field needs" if count == 1 else "fields need"
+    return f"{count} {verb} attention: {', '.join(labels)}"
+
+
+def _title_of(script: Script, name: str) -> str:
+    """A field's title as its form shows it: its own, or made from its name."""
+    properties = script.schema.get("properties", {})
+    field = properties.get(name, {}) if isinstance(properties, dict) else {}
+    title = field.get("title") if isinstance(field, dict) else None
+    if isinstance(title, str) and title.strip():
+        return title.strip()
+    return title_from_name(name)
+
+
 def _field_problem(script: Script, path: str, message: str) -> str:
     """The problem with the field's title: 'To' must be after the start."""
     if not path:
         return sentence(message)
     name = path.split("/")[0]
-    properties = script.schema.get("properties", {})
-    field = properties.get(name, {}) if isinstance(properties, dict) else {}
-    title = field.get("title") if isinstance(field, dict) else None
-    label = str(title or name)
+    label = _title_of(script, name)
     rest = path[len(name) :].replace("/", " ").strip()
     if rest:
         label = f"{label} {rest}"
     return sentence(f"'{label}' {message}")
-
-
-def _choices_of(kind: str, items: list[dict[str, Any]]) -> Choices:
-    """(id, name) of each item whose id is a whole number; the rest logged.
-
-    Forms send ids as integers, and an item without one cannot be picked:
-    it is left out, and said once for the whole list, not once per item.
-    """
-    choices: Choices = []
-    odd: list[Any] = []
-    for item in items:
-        rid = item.get("id")
-        if isinstance(rid, int) and not isinstance(rid, bool):
-            choices.append((rid, _name_of(item)))
-        else:
-            odd.append(rid)
-
-    if odd:
-        shown = ", ".join(repr(rid)[:40] for rid in odd[:ODD_IDS_SHOWN])
-        more = (
-            f" and {len(odd) - ODD_IDS_SHOWN} more" if len(odd) > ODD_IDS_SHOWN else ""
-        )
-        log.warning(
-            "%d of the %d %s the gateway listed have no whole-number id and "
-            "cannot be picked (ids: %s%s)",
-            len(odd),
-            len(items),
-            kind,
-            shown,
-            more,
-        )
-    return choices
-
-
-def _name_of(item: dict[str, Any]) -> str:
-    for key in ("name", "title", "label", "username", "email"):
-        value = item.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return f"#{item.get('id')}"

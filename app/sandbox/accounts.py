@@ -40,9 +40,12 @@ class AccountRoutes:
 
     def user_records(self) -> list[dict[str, Any]]:
         """The fleet's users, the sign-in account under its configured name."""
-        username = self.sandbox.settings.username
+        settings = self.sandbox.settings
         return [
-            user_record(u, username if u["id"] == DEMO_USER_ID else None) for u in USERS
+            user_record(u, settings.username, settings.user_prefs)
+            if u["id"] == DEMO_USER_ID
+            else user_record(u)
+            for u in USERS
         ]
 
     async def login(self, request: Request) -> Response:

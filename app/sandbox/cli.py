@@ -8,17 +8,21 @@ printed. No token is ever printed.
 """
 
 import argparse
+import json
 import logging
 import math
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from app.addresses import url_problem
 from app.errors import UsageError
 from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
+from app.sandbox.clock import add_clock_arguments, clock_settings
 from app.sandbox.context import SandboxSettings
+from app.sandbox.fleet import MAX_EXTRA_VEHICLES
 from app.sandbox.gateway import build_app
 from app.serve import serve
 
@@ -92,6 +96,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="how long an open job may go without news from its engine before "
         "it ends in error (default: 15 minutes)",
     )
+    parser.add_argument(
+        "--extra-vehicles",
+        type=int,
+        default=0,
+        metavar="N",
+        help="list N more vehicles (ids from 1001, never reporting) beside the "
+        "demo fleet, to try pickers and paging on a large fleet",
+    )
+    parser.add_argument(
+        "--user-prefs",
+        metavar="JSON",
+        help="the signed-in user's saved preferences, a JSON object of texts "
+        'such as \'{"distanceunits": "mile", "language": "es"}\', in place of '
+        "the demo's",
+    )
+    add_clock_arguments(parser)
     add_watch_argument(parser)
 
 
@@ -119,6 +139,10 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         problem = engine_problem(engine)
         if problem is not None:
             raise UsageError(f"--engine {engine!r} cannot be used: {problem}")
+    if not 0 <= args.extra_vehicles <= MAX_EXTRA_VEHICLES:
+        raise UsageError(
+            f"--extra-vehicles must be a whole number from 0 to {MAX_EXTRA_VEHICLES}"
+        )
 
     return SandboxSettings(
         db_path=args.db or data_dir() / "sandbox.sqlite3",
@@ -131,7 +155,28 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         engine_check_every=args.engine_check_every,
         engine_grace=args.engine_grace,
         job_stall=args.job_stall,
+        clock=clock_settings(args),
+        extra_vehicles=args.extra_vehicles,
+        user_prefs=user_prefs(args.user_prefs),
     )
+
+
+def user_prefs(text: str | None) -> dict[str, Any] | None:
+    """--user-prefs read as a JSON object of texts; None when not given."""
+    if text is None:
+        return None
+    try:
+        prefs = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--user-prefs is not JSON: {exc.msg}") from exc
+    if not isinstance(prefs, dict) or not all(
+        isinstance(value, str) for value in prefs.values()
+    ):
+        raise UsageError(
+            '--user-prefs must be a JSON object of texts, like {"distanceunits": '
+            '"mile"}'
+        )
+    return prefs
 
 
 def engine_problem(url: str) -> str | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.sandbox.clock import ClockSettings
 from app.sandbox.engines import EngineLink
 from app.sandbox.sessions import Sessions
 from app.sandbox.store import Store
@@ -33,6 +34,10 @@ class SandboxSettings:
     engine_check_every: float = 5.0  # seconds, while jobs are open
     engine_grace: float = 30.0  # seconds an engine may stay silent
     job_stall: float = 900.0  # seconds a job may go without news from its engine
+    clock: ClockSettings = ClockSettings()  # the task runner's (clock.py)
+    extra_vehicles: int = 0  # listed beyond the demo fleet (fleet.py)
+    # The signed-in user's saved preferences, in place of the demo's.
+    user_prefs: dict[str, Any] | None = None
 
 
 class Background:

@@ -355,11 +355,54 @@ USER_SCOPES = {
 }
 
 
-def user_record(user: dict[str, Any], username: str | None = None) -> dict[str, Any]:
-    """A user as GET /api/user and /api/users show it."""
+def user_record(
+    user: dict[str, Any],
+    username: str | None = None,
+    prefs: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A user as GET /api/user and /api/users show it (prefs: the demo's)."""
     record = dict(user)
     if username is not None:
         record["username"] = username
-    record["prefs"] = dict(USER_PREFS)
+    record["prefs"] = dict(USER_PREFS if prefs is None else prefs)
     record["scopes"] = dict(USER_SCOPES)
     return record
+
+
+# Extra vehicles (--extra-vehicles) are numbered from here, clear of the
+# demo fleet's ids, and named after the kinds of a large fleet's yard.
+EXTRA_VEHICLE_IDS_FROM = 1001
+MAX_EXTRA_VEHICLES = 100_000
+_EXTRA_KINDS = ("Yard Tractor", "Reefer Trailer", "Flatbed", "Box Truck", "Tanker")
+
+
+def extra_vehicle_records(count: int) -> list[dict[str, Any]]:
+    """count vehicles beyond the demo fleet, for trying lists of thousands.
+
+    They are listed like the others but have no device and no group: they
+    never report, so rawdata has nothing for them. Names repeat a kind with
+    a number ("Reefer Trailer 0002"), the same on every run.
+    """
+    records = []
+    for n in range(1, count + 1):
+        vid = EXTRA_VEHICLE_IDS_FROM + n - 1
+        records.append(
+            {
+                "id": vid,
+                "name": f"{_EXTRA_KINDS[n % len(_EXTRA_KINDS)]} {n:04d}",
+                "type": "vehicle",
+                "groups": [],
+                "primary": None,
+                "device": None,
+                "configuration": None,
+                "token": None,
+                "associated_at": None,
+                "info": {"license_plate": f"XTR-{n:05d}", "alias": f"x{n}"},
+                "properties": {},
+                "images": {"photo": False, "icon": False},
+                "__created": CREATED_EPOCH,
+                "__updated": CREATED_EPOCH,
+                "__version": RECORD_VERSION,
+            }
+        )
+    return records

@@ -26,10 +26,12 @@ from starlette.routing import Route
 from app import __version__
 from app.sandbox import fleet, rawdata
 from app.sandbox.accounts import AccountRoutes
+from app.sandbox.clock import SandboxClock
 from app.sandbox.context import Sandbox, SandboxSettings
 from app.sandbox.engines import EngineLink
 from app.sandbox.jobs import JobRoutes
 from app.sandbox.listing import lookup, page_of
+from app.sandbox.scheduler import ClockRoutes, TaskRunner
 from app.sandbox.sessions import Sessions
 from app.sandbox.store import Store
 from app.sandbox.tasks import TaskRoutes
@@ -82,6 +84,12 @@ class FleetRoutes:
 
     def __init__(self, sandbox: Sandbox) -> None:
         self.sandbox = sandbox
+        # The lists never change while the server runs: made once, not per
+        # page asked, which matters with thousands of extra vehicles.
+        self.lists = {name: make() for name, make in COLLECTIONS.items()}
+        self.lists["vehicles"] += fleet.extra_vehicle_records(
+            sandbox.settings.extra_vehicles
+        )
 
     def routes(self) -> list[Route]:
         routes = [
@@ -112,7 +120,7 @@ class FleetRoutes:
     def _records(self, request: Request) -> tuple[str, list[dict[str, Any]]]:
         self.sandbox.sessions.check(request)
         name = request.url.path.removeprefix("/api/").split("/")[0]
-        return name, COLLECTIONS[name]()
+        return name, self.lists[name]
 
     async def collection(self, request: Request) -> Response:
         _, records = self._records(request)
@@ -128,7 +136,12 @@ class FleetRoutes:
 
     async def rawdata(self, request: Request) -> Response:
         self.sandbox.sessions.check(request)
-        query = rawdata.parse_query(request.query_params, request.headers, time.time())
+        query = rawdata.parse_query(
+            request.query_params,
+            request.headers,
+            time.time(),
+            prefs=self.sandbox.settings.user_prefs,
+        )
         log.debug(
             "rawdata for %d vehicles over %.1f h",
             len(query.vehicle_ids),
@@ -151,6 +164,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         settings.engine_grace,
         settings.job_stall,
     )
+    runner = TaskRunner(sandbox, jobs, SandboxClock(settings.clock))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -161,12 +175,14 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
             sandbox.site_id,
         )
         watching = asyncio.create_task(watchdog.run(), name="engine watchdog")
+        scheduling = asyncio.create_task(runner.run(), name="task runner")
         try:
             yield
         finally:
-            watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watching
+            for task in (scheduling, watching):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await sandbox.background.aclose()
             await sandbox.engines.aclose()
             sandbox.store.close()
@@ -176,7 +192,8 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         *FleetRoutes(sandbox).routes(),
         *AccountRoutes(sandbox).routes(),
         *jobs.routes(),
-        *TaskRoutes(sandbox).routes(),
+        *TaskRoutes(sandbox, runner).routes(),
+        *ClockRoutes(sandbox, runner).routes(),
     ]
     return Starlette(
         routes=routes,

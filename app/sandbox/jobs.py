@@ -76,6 +76,12 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
         "params": job["params"],
         "transaction": None,
         "cache_key": None,
+        # The scheduled task that started the job, if one did (scheduler.py).
+        "task": (
+            {"id": job["task_id"], "name": job["task_name"]}
+            if job.get("task_id") is not None
+            else None
+        ),
     }
 
 
@@ -123,11 +129,28 @@ class JobRoutes:
         principal = self.sandbox.sessions.check(request, write=True)
         body = await json_object(request)
         script, engine, name, expires, args = self._checked_request(body)
+        job = self.open_job(principal.user_id, script, engine, name, expires, args)
+        return JSONResponse(job_view(job), status_code=201)
 
+    def open_job(
+        self,
+        owner: int,
+        script: str,
+        engine: str,
+        name: str,
+        expires: int,
+        args: dict[str, Any],
+        task: tuple[int, str] | None = None,
+    ) -> dict[str, Any]:
+        """Store a new job and hand it to its listed engine in the background.
+
+        Used for a user's POST and for a scheduled task's run (with the
+        task's id and name), so the engine gets both the same way.
+        """
         now = time.time()
         job_id = self.store.add_job(
             {
-                "owner": principal.user_id,
+                "owner": owner,
                 "engine": engine,
                 "name": name,
                 "script": script,
@@ -137,20 +160,22 @@ class JobRoutes:
                 "progress": {},
                 "result": {},
                 "params": args,
+                "task_id": task[0] if task else None,
+                "task_name": task[1] if task else None,
             }
         )
         log.info("job %s created: %s on %s", job_id, script, engine)
 
         lifetime = expires
         token = self.sandbox.sessions.job_token(
-            principal.user_id, job_id, expires_at=now + lifetime
+            owner, job_id, expires_at=now + lifetime
         )
         tz = args.get("tz") if isinstance(args.get("tz"), str) else FLEET_TZ
         order = {
             "configuration": {
                 "site_id": self.sandbox.site_id,
                 "site_url": self.sandbox.base_url,
-                "user_id": principal.user_id,
+                "user_id": owner,
                 "api_token": token,
                 "tz": tz,
                 "job_id": job_id,
@@ -166,7 +191,7 @@ class JobRoutes:
 
         job = self.store.job(job_id)
         assert job is not None
-        return JSONResponse(job_view(job), status_code=201)
+        return job
 
     def _checked_request(
         self, body: dict[str, Any]

@@ -82,9 +82,18 @@ class RawdataQuery:
 
 
 def parse_query(
-    params: Mapping[str, str], headers: Mapping[str, str], now: float
+    params: Mapping[str, str],
+    headers: Mapping[str, str],
+    now: float,
+    *,
+    prefs: Mapping[str, Any] | None = None,
 ) -> RawdataQuery:
-    """Check the parameters of a rawdata request; ApiError 400 names the bad one."""
+    """Check the parameters of a rawdata request; ApiError 400 names the bad one.
+
+    prefs: the user's saved preferences, which `distance=user` (and speed,
+    volume) follow; the demo user's when None.
+    """
+    saved = USER_PREFS if prefs is None else prefs
     for name in UNSUPPORTED:
         if params.get(name):
             raise ApiError(400, f"{name}: not supported by the sandbox gateway")
@@ -112,14 +121,14 @@ def parse_query(
         vehicle_ids=vehicle_ids,
         fields=_fields(params.get("fields")),
         tz=tz,
-        distance=_unit(params, "distance", tuple(DISTANCE_DIVISORS)),
-        speed=_unit(params, "speed", SPEED_UNITS),
+        distance=_unit(params, "distance", tuple(DISTANCE_DIVISORS), saved),
+        speed=_unit(params, "speed", SPEED_UNITS, saved),
         head=_count(params, "head"),
         tail=_count(params, "tail"),
         types=frozenset(_id_list(params, "types")) if params.get("types") else None,
         labels=_labels(params.get("labels")),
-        volume=_unit(params, "volume", VOLUME_UNITS),
-        time=_unit(params, "time", TIME_UNITS),
+        volume=_unit(params, "volume", VOLUME_UNITS, saved),
+        time=_unit(params, "time", TIME_UNITS, saved),
     )
 
 
@@ -330,13 +339,19 @@ def _labels(text: str | None) -> frozenset[str] | None:
     return frozenset(label.strip() for label in text.split(",") if label.strip())
 
 
-def _unit(params: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+def _unit(
+    params: Mapping[str, str],
+    name: str,
+    allowed: tuple[str, ...],
+    saved: Mapping[str, Any],
+) -> str:
     value = params.get(name) or allowed[0]
-    # `user` means the demo user's preferences: km (hence kph) and liters.
+    # `user` means the user's saved preferences; speed follows distance.
+    distance = saved.get("distanceunits", USER_PREFS["distanceunits"])
     preferred = {
-        "distance": USER_PREFS["distanceunits"],
-        "speed": "kph",
-        "volume": USER_PREFS["fuelunits"],
+        "distance": distance,
+        "speed": "mph" if distance == "mile" else "kph",
+        "volume": saved.get("fuelunits", USER_PREFS["fuelunits"]),
     }.get(name)
     if value == "user" and preferred:
         value = preferred

@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     news_at REAL,
     progress TEXT NOT NULL,
     result TEXT NOT NULL,
-    params TEXT NOT NULL
+    params TEXT NOT NULL,
+    task_id INTEGER,
+    task_name TEXT
 );
 CREATE TABLE IF NOT EXISTS tasks (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,13 +70,19 @@ CREATE TABLE IF NOT EXISTS tasks (
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS task_runs (
+    task_id INTEGER PRIMARY KEY,
+    checked_until REAL NOT NULL,
+    fired_at REAL,
+    job_id INTEGER
+);
 """
 JSON_JOB_COLUMNS = ("progress", "result", "params")
 OPEN_STATES = ("created", "running")
 MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer
 # Columns added after the first release, with their types: older files get
 # them when opened.
-ADDED_COLUMNS = {"jobs": {"news_at": "REAL"}}
+ADDED_COLUMNS = {"jobs": {"news_at": "REAL", "task_id": "INTEGER", "task_name": "TEXT"}}
 JobChange = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -267,6 +275,38 @@ class Store:
 
     def delete_task(self, task_id: int) -> None:
         self._run("DELETE FROM tasks WHERE id = ?", (task_id,))
+        self._run("DELETE FROM task_runs WHERE task_id = ?", (task_id,))
+
+    def all_tasks(self) -> list[dict[str, Any]]:
+        rows = self._run("SELECT * FROM tasks ORDER BY id").fetchall()
+        return [_task_dict(row) for row in rows]
+
+    # task runs: how far each task's schedule has been run (scheduler.py)
+
+    def task_run(self, task_id: int) -> dict[str, Any] | None:
+        """{checked_until, fired_at, job_id} of a task; None before its first."""
+        row = self._run(
+            "SELECT checked_until, fired_at, job_id FROM task_runs WHERE task_id = ?",
+            (task_id,),
+        ).fetchone()
+        return dict(row) if row else None
+
+    def save_task_run(
+        self,
+        task_id: int,
+        checked_until: float,
+        fired_at: float | None = None,
+        job_id: int | None = None,
+    ) -> None:
+        """Record that the schedule was run up to checked_until, and any run."""
+        self._run(
+            "INSERT INTO task_runs (task_id, checked_until, fired_at, job_id) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET "
+            "checked_until = excluded.checked_until, "
+            "fired_at = COALESCE(excluded.fired_at, fired_at), "
+            "job_id = COALESCE(excluded.job_id, job_id)",
+            (task_id, checked_until, fired_at, job_id),
+        )
 
 
 def _open(path: Path) -> sqlite3.Connection:

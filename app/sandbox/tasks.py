@@ -5,27 +5,40 @@ Accepted as the documents disagree: `processes` as nested
 parameters]`; recipients as `users` or `user`; `schedule` as one cron
 string or a list. Stored and answered in one form: nested processes,
 `users`, a list of schedules.
+
+Each schedule is checked as the app's cron editor checks it (five fields
+or a macro, and it must run at some time), each `tz` must be a known zone
+and `back`, when given, days and hours. The task runner (scheduler.py)
+runs the schedules in the zone `schedule_zone` gives, and answers show
+its last run as `last_run: {fired_at, job_id}` (null before the first).
 """
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from croniter import croniter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from app.errors import UsageError
 from app.sandbox.context import Sandbox
 from app.sandbox.listing import page_of
 from app.sandbox.web import ApiError, json_object
+from app.schedule.back import parse_back
+from app.schedule.expression import CronError, parse_cron
+from app.schedule.runs import zone_named
+
+if TYPE_CHECKING:
+    from app.sandbox.scheduler import TaskRunner
 
 log = logging.getLogger(__name__)
 
-SERVER_FIELDS = ("id", "owner", "created_at", "updated_at")
+SERVER_FIELDS = ("id", "owner", "created_at", "updated_at", "last_run")
+DEFAULT_ZONE = "UTC"
 
-# TODO(sandbox): tasks are stored but never run on their schedule; a user who
-# schedules a report in the sandbox gets no job and no email until it is added.
+# TODO(sandbox): a task's run makes a job but sends no email: recipients and
+# users of a scheduled report in the sandbox never hear of its result.
 
 
 def checked_task(body: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +81,23 @@ def _processes(value: Any) -> list[list[dict[str, Any]]]:
         parameters = dict(pair[1]) if len(pair) == 2 else {}
         if "user" in parameters and "users" not in parameters:
             parameters["users"] = parameters.pop("user")
+        _check_times(index, configuration, parameters)
         processes.append([configuration, parameters])
     return processes
+
+
+def _check_times(
+    index: int, configuration: dict[str, Any], parameters: dict[str, Any]
+) -> None:
+    """ApiError 400 for an unknown zone or a bad `back` in a process."""
+    try:
+        for part in (configuration, parameters):
+            if "tz" in part:
+                zone_named(part["tz"] if isinstance(part["tz"], str) else "")
+        if "back" in parameters:
+            parse_back(parameters["back"])
+    except UsageError as exc:
+        raise ApiError(400, f"processes[{index}]: {exc}") from exc
 
 
 def _schedule(value: Any) -> list[str]:
@@ -77,21 +105,33 @@ def _schedule(value: Any) -> list[str]:
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         raise ApiError(400, "schedule: a cron string or a list of cron strings")
     for entry in entries:
-        if not croniter.is_valid(entry):
-            raise ApiError(
-                400,
-                f"schedule: {entry!r} is not a cron expression "
-                "(minute hour day-of-month month day-of-week)",
-            )
+        try:
+            parse_cron(entry)
+        except CronError as exc:
+            raise ApiError(400, f"schedule: {exc}") from exc
     return list(entries)
+
+
+def schedule_zone(task: dict[str, Any]) -> str:
+    """The zone a task's schedule runs in: its first process's `tz`.
+
+    The report's own `tz` (in the parameters) first, then the
+    configuration's; UTC when neither is given.
+    """
+    configuration, parameters = task["processes"][0]
+    for part in (parameters, configuration):
+        if isinstance(part.get("tz"), str):
+            return str(part["tz"])
+    return DEFAULT_ZONE
 
 
 class TaskRoutes:
     """The tasks endpoints of one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, runner: "TaskRunner") -> None:
         self.sandbox = sandbox
         self.store = sandbox.store
+        self.runner = runner
 
     def routes(self) -> list[Route]:
         return [
@@ -108,18 +148,33 @@ class TaskRoutes:
         task = self.store.task(task_id)
         if task is None or task["owner"] != principal.user_id:
             raise ApiError(404, f"there is no task {task_id} for this user")
-        return task
+        return self._view(task)
+
+    def _view(self, task: dict[str, Any]) -> dict[str, Any]:
+        """A stored task as answered: with its last run, if any."""
+        run = self.store.task_run(task["id"])
+        last = None
+        if run is not None and run["fired_at"] is not None:
+            last = {"fired_at": run["fired_at"], "job_id": run["job_id"]}
+        return {**task, "last_run": last}
 
     async def list_tasks(self, request: Request) -> Response:
         principal = self.sandbox.sessions.check(request, write=True)
-        return JSONResponse(page_of(request, self.store.tasks_of(principal.user_id)))
+        tasks = [self._view(task) for task in self.store.tasks_of(principal.user_id)]
+        return JSONResponse(page_of(request, tasks))
 
     async def create(self, request: Request) -> Response:
         principal = self.sandbox.sessions.check(request, write=True)
         task = checked_task(await json_object(request))
         task_id = self.store.add_task(principal.user_id, task, time.time())
+        self.runner.task_saved(task_id)
         log.info("task %s created: %s", task_id, task["name"])
-        return JSONResponse(self.store.task(task_id), status_code=201)
+        return JSONResponse(self._own_task_view(task_id), status_code=201)
+
+    def _own_task_view(self, task_id: int) -> dict[str, Any]:
+        task = self.store.task(task_id)
+        assert task is not None
+        return self._view(task)
 
     async def get(self, request: Request) -> Response:
         return JSONResponse(self._own_task(request))
@@ -129,11 +184,14 @@ class TaskRoutes:
         changes = await json_object(request)
         task = checked_task({**current, **changes})
         self.store.replace_task(current["id"], task, time.time())
+        # Times passed under the old schedule are not run under the new one.
+        self.runner.task_saved(current["id"])
         log.info("task %s updated", current["id"])
-        return JSONResponse(self.store.task(current["id"]))
+        return JSONResponse(self._own_task_view(current["id"]))
 
     async def delete(self, request: Request) -> Response:
         task = self._own_task(request)
         self.store.delete_task(task["id"])
+        self.runner.wake()
         log.info("task %s deleted", task["id"])
         return Response(status_code=204)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from app.forms import FieldSpec, FormContext
+from app.recursion import ReferenceTargets
 from widgets.plain_text import plain_label, tooltip
 
 log = logging.getLogger(__name__)
@@ -66,10 +67,15 @@ def error_label(parent: QWidget | None = None) -> QLabel:
 
 @dataclass
 class EditorEnv:
-    """What an editor is built with: the user's context and the kind table."""
+    """What an editor is built with: the user's context and the kind table.
+
+    references follows the references a recursive schema leaves open
+    (app/recursion.py); None when the form was given nothing to follow.
+    """
 
     context: FormContext
     editors: Mapping[str, type["FieldEditor"]]
+    references: ReferenceTargets | None = None
 
 
 class FieldEditor(QWidget):

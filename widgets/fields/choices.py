@@ -1,5 +1,7 @@
 """Editors that pick among given values: a check box, a list, several boxes."""
 
+import copy
+import functools
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -142,13 +144,22 @@ class ChoiceEditor(FieldEditor):
 
 
 class MultiChoiceEditor(FieldEditor):
-    """A check box per choice; the value lists the ticked ones in order."""
+    """A check box per choice; the value lists the ticked ones.
+
+    In the order given, then in the order ticked, so that a payload loaded
+    into the form reads back the same; one the boxes cannot show (a value
+    not offered, a repeat) is sent back as given until the user ticks a box.
+    """
 
     def __init__(
         self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
     ) -> None:
         super().__init__(spec, env, parent)
         self._values = [value for value, _ in spec.choices]
+        # Indexes of the ticked boxes, in the order they were ticked.
+        self._order: list[int] = []
+        self._given: Any = None
+        self._setting = False
         # TODO(forms): a long list of choices makes a wall of boxes; from a
         # dozen on it should use a searchable list like the resource picker.
         grid = QGridLayout(self)
@@ -157,33 +168,37 @@ class MultiChoiceEditor(FieldEditor):
         for index, (_, label) in enumerate(spec.choices):
             box = QCheckBox(button_text(label), self)
             box.setEnabled(not spec.read_only)
-            box.toggled.connect(self._on_box_toggled)
+            box.toggled.connect(functools.partial(self._on_box_toggled, index))
             grid.addWidget(box, index // BOXES_PER_ROW, index % BOXES_PER_ROW)
             self.boxes.append(box)
         grid.setColumnStretch(BOXES_PER_ROW, 1)
 
     def value(self) -> Any:
-        chosen = [
-            v
-            for v, box in zip(self._values, self.boxes, strict=True)
-            if box.isChecked()
-        ]
-        return chosen or EMPTY
+        if self._given is not None:
+            return copy.deepcopy(self._given)
+        return [self._values[index] for index in self._order] or EMPTY
 
     def set_value(self, value: Any) -> None:
-        if value is EMPTY or value is None:
-            value = []
-        if not isinstance(value, list):
-            self._reject(value, "not a list")
-            return
+        empty = value is EMPTY or value is None
+        wanted = value if isinstance(value, list) else []
+        found = (_index_of(self._values, item) for item in wanted)
+        order = list(dict.fromkeys(i for i in found if i is not None))
 
-        wanted = {
-            i for item in value if (i := _index_of(self._values, item)) is not None
-        }
-        if len(wanted) != len(value):
-            self._reject(value, "some values are not among the choices")
-        for index, box in enumerate(self.boxes):
-            box.setChecked(index in wanted)
+        self._setting = True
+        try:
+            for index, box in enumerate(self.boxes):
+                box.setChecked(index in order)
+        finally:
+            self._setting = False
+        self._order = order
+
+        # An empty list given is sent back as one, not left out.
+        shown_whole = isinstance(value, list) and 0 < len(order) == len(value)
+        self._given = None if empty or shown_whole else copy.deepcopy(value)
+        if not (empty or isinstance(value, list)):
+            self._reject(value, "not a list")
+        elif isinstance(value, list) and len(order) != len(value):
+            self._reject(value, "some values are not among the choices, or repeat")
 
     def focus_widgets(self) -> list[QWidget]:
         return list(self.boxes)
@@ -195,7 +210,13 @@ class MultiChoiceEditor(FieldEditor):
             if description:
                 box.setToolTip(tooltip(description))
 
-    def _on_box_toggled(self, _checked: bool) -> None:
+    def _on_box_toggled(self, index: int, checked: bool) -> None:
+        if not self._setting:
+            self._given = None
+            if index in self._order:
+                self._order.remove(index)
+            if checked:
+                self._order.append(index)
         self.changed.emit()
 
 

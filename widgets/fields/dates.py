@@ -6,11 +6,13 @@ nothing converted, so a time that the machine's own zone skips or repeats
 (a DST change) is not moved. A date-time given with a UTC offset (a
 schema's default, a kept value) is shown with it, and sent exactly as it
 was given until the user changes it; an edited one keeps its offset. Text
-that is not a date is told under the field and keeps Run disabled. An
-optional field has a check box in front: unticked, it is left out.
+that is not a date is told under the field and keeps Run disabled, and a
+value given that is not text at all is shown as JSON and given back as it
+came. An optional field has a check box in front: unticked, it is left out.
 """
 
 import datetime as dt
+import json
 import logging
 from typing import Any
 
@@ -87,7 +89,11 @@ class _MomentEditor(FieldEditor):
             return
 
         if not isinstance(value, str):
-            self._reject(value, "not text")
+            # Not a date at all: shown as JSON, given back as it came.
+            self.edit.setText(json.dumps(value, ensure_ascii=False, default=str))
+            self._given = (self.edit.text(), value)
+            if self.check is not None:
+                self.check.setChecked(True)
             return
         moment = parse_wall_time(value)
         if moment is None:

@@ -1,19 +1,29 @@
 """A nested object: its fields in a titled group box.
 
+Groups nest to any depth, and an object with conditions or variants keeps
+its fields in step with its values (widgets/fields/logic_rows.py). An
+optional group is left out of the payload until the user fills in one of
+its fields: it shows its defaults meanwhile, and its required fields are
+required only once it is used. "Leave out" makes it unused again.
+
 A `$prefs` group also keeps its speed unit in step with its distance unit
 (widgets/fields/units.py).
 """
 
 from typing import Any
 
-from PySide6.QtWidgets import QGroupBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from app.forms import PREFS_PEG_TYPE, FieldSpec
+from app.forms import PREFS_PEG_TYPE, FieldSpec, initial_values
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, hint_label
 from widgets.fields.choices import ChoiceEditor
-from widgets.fields.rows import REQUIRED_MARK, FieldRows
+from widgets.fields.logic_rows import rows_for, start_rows
+from widgets.fields.rows import REQUIRED_MARK
 from widgets.fields.units import UnitsLink
 from widgets.plain_text import button_text, tooltip
+
+UNUSED_HINT = "Optional: left out until one of its fields is filled in."
+LEAVE_OUT = "Leave out"
 
 
 class ObjectEditor(FieldEditor):
@@ -25,36 +35,76 @@ class ObjectEditor(FieldEditor):
         self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
     ) -> None:
         super().__init__(spec, env, parent)
+        # A required group is always sent; an optional one once it is used.
+        # `$prefs` is filled from the user's preferences: it is always used.
+        self._optional = not spec.required and spec.peg_type != PREFS_PEG_TYPE
+        self._used = not self._optional
+        self._setting = False
         title = spec.title + (REQUIRED_MARK if spec.required else "")
         self.box = QGroupBox(button_text(title), self)
         self.box.setEnabled(not spec.read_only)
         inner = QVBoxLayout(self.box)
         if spec.description:
             inner.addWidget(hint_label(spec.description, self.box))
-        self.rows = FieldRows(spec.children, env, self.box)
+        self.state = hint_label(parent=self.box)
+        self.leave_out = QPushButton(LEAVE_OUT, self.box)
+        self.leave_out.setToolTip(tooltip("Send nothing for this group"))
+        if self._optional:
+            line = QHBoxLayout()
+            line.addWidget(self.state, 1)
+            line.addWidget(self.leave_out)
+            inner.addLayout(line)
+        else:
+            self.state.hide()
+            self.leave_out.hide()
+        self.rows = rows_for(spec.schema, spec.children, f"{spec.path}/", env, self.box)
         inner.addWidget(self.rows)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
         self.rows.changed.connect(self._on_rows_changed)
+        self.leave_out.clicked.connect(self._on_leave_out_clicked)
         self.units = self._link_units() if spec.peg_type == PREFS_PEG_TYPE else None
+        self._show_state()
+
+    @property
+    def used(self) -> bool:
+        """Whether the group is sent (an optional one once it is filled in)."""
+        return self._used
 
     def value(self) -> Any:
+        if not self._used:
+            return EMPTY
         values = self.rows.values()
         # A required group is sent even if empty, so each missing field is named.
         return values if values or self.spec.required else EMPTY
 
     def set_value(self, value: Any) -> None:
-        if value is EMPTY or value is None:
-            self.rows.set_values({})
-        elif isinstance(value, dict):
-            self.rows.set_values(value)
-        else:
+        if value is not EMPTY and value is not None and not isinstance(value, dict):
             self._reject(value, "not a group of values")
+            return
+
+        self._setting = True
+        try:
+            if isinstance(value, dict) and (value or not self._optional):
+                self._used = True
+                self.rows.set_values(value)
+            elif not self._optional:
+                self.rows.set_values({})
+            else:
+                # Unused: its defaults show, and nothing is sent.
+                self._used = False
+                starting = initial_values(self.spec.children, self.env.context)
+                start_rows(self.rows, starting)
+        finally:
+            self._setting = False
+        self._show_state()
+        self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        return self.rows.focus_chain()
+        chain = self.rows.focus_chain()
+        return chain + ([self.leave_out] if self._optional else [])
 
     def describe(self, name: str, description: str) -> None:
         self.box.setAccessibleName(name)
@@ -74,5 +124,19 @@ class ObjectEditor(FieldEditor):
             return UnitsLink(distance, speed, self)
         return None
 
+    def _show_state(self) -> None:
+        if not self._optional:
+            return
+        self.state.setText("" if self._used else UNUSED_HINT)
+        self.leave_out.setEnabled(self._used)
+
     def _on_rows_changed(self) -> None:
+        if self._setting:
+            return
+        if not self._used:
+            self._used = True
+            self._show_state()
         self.changed.emit()
+
+    def _on_leave_out_clicked(self) -> None:
+        self.set_value(EMPTY)

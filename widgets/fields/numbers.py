@@ -6,8 +6,13 @@ clearing the text or stepping below the minimum, and leaves it by typing a
 number or stepping up (which starts at the default, or at 0 within the
 bounds). Integers use a box of their own (widgets/fields/whole_numbers.py)
 that holds whole numbers of any size exactly, where Qt's stops at 2**31.
+
+A value given to the form that the box cannot hold (out of its bounds, or
+not a number) is kept: the empty box shows it in place of "Not set", and
+it is sent back as given until the user steps or types a number.
 """
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.display_text import TITLE_LIMIT, one_line
 from app.forms import FieldSpec
 from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
 from widgets.fields.whole_numbers import WholeNumberBox, whole_bounds, whole_number
@@ -175,26 +181,36 @@ class IntegerEditor(FieldEditor):
         super().__init__(spec, env, parent)
         self.spin = _WholeSpin(whole_bounds(spec), self)
         _place_spin(self, self.spin)
-        self.spin.number_changed.connect(self.changed)
+        self._kept: Any = EMPTY
+        self.spin.number_changed.connect(self._on_spin_number_changed)
 
     def value(self) -> Any:
         number = self.spin.number()
-        return EMPTY if number is None else number
+        if number is None:
+            return self._kept
+        return number
 
     def set_value(self, value: Any) -> None:
+        self._keep(EMPTY)
         if value is EMPTY or value is None:
             self.spin.set_number(None)
             return
 
         number = whole_number(value)
-        if number is None:
-            self._reject(value, "not a whole number")
-            return
-        bounds = self.spin.bounds
-        if not bounds.allows(number):
-            self._reject(value, f"outside {bounds.low} to {bounds.high}")
+        if number is None or not self.spin.bounds.allows(number):
+            self._keep(value)
+            self.spin.set_number(None)
             return
         self.spin.set_number(number)
+
+    def _keep(self, value: Any) -> None:
+        self._kept = value
+        self.spin.empty_text = NOT_SET if value is EMPTY else _json_text(value)
+
+    def _on_spin_number_changed(self) -> None:
+        if self.spin.number() is not None and self._kept is not EMPTY:
+            self._keep(EMPTY)
+        self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.spin]
@@ -210,38 +226,47 @@ class _WholeSpin(WholeNumberBox):
 class NumberEditor(FieldEditor):
     """Any number, with as many decimals as the schema's numbers use."""
 
+    # TODO(forms): a number's `examples` are not shown: the box always reads
+    # a number or "Not set", so the user does not see the suggested values.
+
     def __init__(
         self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
     ) -> None:
         super().__init__(spec, env, parent)
         self.spin = NumberSpinBox(number_bounds(spec), self)
         _place_spin(self, self.spin)
+        self._kept: Any = EMPTY
         self.spin.valueChanged.connect(self._on_spin_value_changed)
 
     def value(self) -> Any:
         if self.spin.is_empty():
-            return EMPTY
+            return self._kept
         return float(self.spin.value())
 
     def set_value(self, value: Any) -> None:
+        self._keep(EMPTY)
         if value is EMPTY or value is None:
             self.spin.set_number(self.spin.minimum())
             return
 
         number = _numeric(value)
-        if number is None:
-            self._reject(value, "not a number it can hold")
-            return
         bounds = self.spin.bounds
-        if not bounds.low <= number <= bounds.high:
-            self._reject(value, f"outside {bounds.low:g} to {bounds.high:g}")
+        if number is None or not bounds.low <= number <= bounds.high:
+            self._keep(value)
+            self.spin.set_number(self.spin.minimum())
             return
         self.spin.set_number(number)
+
+    def _keep(self, value: Any) -> None:
+        self._kept = value
+        self.spin.setSpecialValueText(NOT_SET if value is EMPTY else _json_text(value))
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.spin]
 
     def _on_spin_value_changed(self, _value: float) -> None:
+        if not self.spin.is_empty() and self._kept is not EMPTY:
+            self._keep(EMPTY)
         self.changed.emit()
 
 
@@ -272,6 +297,11 @@ def _below_low(
     ):
         return QValidator.State.Intermediate
     return state
+
+
+def _json_text(value: Any) -> str:
+    """A kept value as the box shows it, on one line of readable length."""
+    return one_line(json.dumps(value, ensure_ascii=False, default=str), TITLE_LIMIT)
 
 
 def _narrow(size: QSize) -> QSize:

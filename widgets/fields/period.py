@@ -5,6 +5,7 @@ in the report's time zone; editing either by hand turns the choice to
 Custom. Changing the zone moves a chosen period to the new zone's dates.
 """
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
@@ -17,6 +18,7 @@ from app.forms import (
     period_range,
     today_in,
 )
+from widgets.fields.base import FieldEditor
 from widgets.fields.choices import narrow_combo
 from widgets.fields.dates import DateTimeEditor
 
@@ -37,6 +39,8 @@ class PeriodLink(QObject):
         self._zone = zone
         self._context = context
         self._applying = False
+        # The `$tz` editors whose changes move a chosen period.
+        self.zones: list[FieldEditor] = []
 
         self.combo = QComboBox(parent)
         narrow_combo(self.combo)
@@ -50,6 +54,24 @@ class PeriodLink(QObject):
         self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
         start.changed.connect(self._on_editor_changed)
         end.changed.connect(self._on_editor_changed)
+
+    def follow_zone(self, editor: FieldEditor) -> None:
+        """Apply the chosen period again when this `$tz` editor changes."""
+        editor.changed.connect(self.refresh)
+        self.zones.append(editor)
+
+    def unlink(self) -> None:
+        """Stop following the editors (they are being built again)."""
+        pairs: list[tuple[FieldEditor, Callable[[], None]]] = [
+            (self.start, self._on_editor_changed),
+            (self.end, self._on_editor_changed),
+        ]
+        pairs += [(zone, self.refresh) for zone in self.zones]
+        for editor, slot in pairs:
+            # An editor already deleted has lost its connections with it.
+            with contextlib.suppress(RuntimeError):
+                editor.changed.disconnect(slot)
+        self.zones = []
 
     def period(self) -> str:
         return str(self.combo.currentData())

@@ -1,4 +1,11 @@
-"""Editors typed as text: a line of text, and JSON for what has no editor yet."""
+"""Editors typed as text: a line of text, and JSON for what has no editor yet.
+
+A text field has no hard length limit: a value longer than maxLength, given
+to the form, would be cut without a word; the error under the field says
+so instead, as the user types. A value that is not text (a number, from a
+kept form or a JSON body) is shown as JSON and given back as it was while
+its text is left as shown.
+"""
 
 import json
 from typing import Any
@@ -6,10 +13,14 @@ from typing import Any
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
+from app.form_scalars import author_hint, placeholder
 from app.forms import FieldSpec
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, hint_label
+from widgets.plain_text import tooltip
 
 JSON_LINES = 4
+# Characters that Qt's plain text box does not give back as they were set.
+_CHANGED_BY_QT = ("\u00a0", "\u2028", "\u2029")
 
 
 class TextEditor(FieldEditor):
@@ -21,12 +32,9 @@ class TextEditor(FieldEditor):
         super().__init__(spec, env, parent)
         self.line = QLineEdit(self)
         self.line.setReadOnly(spec.read_only)
-        max_length = spec.schema.get("maxLength")
-        if isinstance(max_length, int) and max_length > 0:
-            self.line.setMaxLength(max_length)
-        examples = spec.schema.get("examples")
-        if isinstance(examples, list) and examples:
-            self.line.setPlaceholderText(f"e.g. {examples[0]}")
+        self.line.setPlaceholderText(placeholder(spec.schema))
+        # A value that is not text, and the text showing it.
+        self._kept: tuple[str, Any] | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -34,18 +42,32 @@ class TextEditor(FieldEditor):
         self.line.textChanged.connect(self._on_line_text_changed)
 
     def value(self) -> Any:
-        return self.line.text() or EMPTY
+        text = self.line.text()
+        if self._kept is not None and text == self._kept[0]:
+            return self._kept[1]
+        return text or EMPTY
 
     def set_value(self, value: Any) -> None:
+        self._kept = None
         if value is EMPTY or value is None:
             self.line.clear()
         elif isinstance(value, str):
             self.line.setText(value)
         else:
-            self._reject(value, "not text")
+            shown = json.dumps(value, ensure_ascii=False)
+            self._kept = (shown, value)
+            self.line.setText(shown)
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.line]
+
+    def describe(self, name: str, description: str) -> None:
+        super().describe(name, description)
+        # Authors see the rule itself in the tooltip; users read its error.
+        hint = author_hint(self.spec.schema)
+        if hint:
+            both = [text for text in (description, hint) if text]
+            self.line.setToolTip(tooltip("\n".join(both)))
 
     def _on_line_text_changed(self, _text: str) -> None:
         self.changed.emit()
@@ -68,6 +90,7 @@ class JsonEditor(FieldEditor):
 
         # Says why this is JSON, and whether what is typed parses.
         self.note = hint_label(parent=self)
+        self.reason = ""
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -90,7 +113,7 @@ class JsonEditor(FieldEditor):
         if value is EMPTY or value is None:
             self.text.clear()
         else:
-            self.text.setPlainText(json.dumps(value, ensure_ascii=False))
+            self.text.setPlainText(json_text(value))
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.text]
@@ -108,9 +131,26 @@ class JsonEditor(FieldEditor):
             except json.JSONDecodeError as exc:
                 problem = f"Not valid JSON yet: {exc.msg} (column {exc.colno})."
         missing = self.spec.unsupported or "this field"
-        self.note.setText(
-            problem or f"Typed as JSON: the form has no editor for {missing} yet."
-        )
+        why = self.reason or f"Typed as JSON: the form has no editor for {missing} yet."
+        self.note.setText(problem or why)
+
+    def set_reason(self, text: str) -> None:
+        """Say why this field is typed as JSON, in place of the usual words."""
+        self.reason = text
+        self._show_note()
+
+
+def json_text(value: Any) -> str:
+    """value as JSON to show in a text box, read back as the same value.
+
+    Qt's text box gives a no-break space back as a plain space, and reads
+    line and paragraph separators as line breaks, which a JSON string
+    cannot hold: those are written as escapes.
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    for char in _CHANGED_BY_QT:
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def sample_value(schema: Any) -> Any:

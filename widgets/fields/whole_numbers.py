@@ -93,6 +93,9 @@ class WholeNumberBox(QAbstractSpinBox):
         super().__init__(parent)
         self.bounds = bounds
         self._number: int | None = None
+        # What the box says while empty: "Not set", or a value it was given
+        # and cannot hold (widgets/fields/numbers.py keeps it).
+        self.empty_text = NOT_SET
         line = self.lineEdit()
         assert line is not None
         line.setText(NOT_SET)
@@ -106,9 +109,14 @@ class WholeNumberBox(QAbstractSpinBox):
         return self._number is None
 
     def set_number(self, number: int | None) -> None:
-        """Show number (None: "Not set")."""
+        """Show number (None: "Not set"); a new number is signalled."""
+        changed = number != self._number
         self._number = number
         self._show()
+        # Stepping comes here too, and the text shown then reads as the
+        # number already set: no change would be signalled from the text.
+        if changed:
+            self.number_changed.emit()
 
     # -- what QAbstractSpinBox asks --------------------------------------------
 
@@ -157,7 +165,7 @@ class WholeNumberBox(QAbstractSpinBox):
     def _state(self, text: str) -> QValidator.State:
         """Acceptable, Intermediate (could become so) or Invalid."""
         written = text.strip()
-        if not written or written == NOT_SET:
+        if not written or written == self.empty_text:
             return QValidator.State.Acceptable
         if written in ("-", "+"):
             below_zero = self.bounds.low is None or self.bounds.low < 0
@@ -179,7 +187,7 @@ class WholeNumberBox(QAbstractSpinBox):
     def _show(self) -> None:
         line = self.lineEdit()
         assert line is not None
-        text = NOT_SET if self._number is None else str(self._number)
+        text = self.empty_text if self._number is None else str(self._number)
         if line.text() != text:
             line.setText(text)
 
@@ -188,7 +196,7 @@ class WholeNumberBox(QAbstractSpinBox):
             # Half typed: the number stays what it was until it is whole.
             return
         written = text.strip()
-        number = None if not written or written == NOT_SET else int(written)
+        number = None if not written or written == self.empty_text else int(written)
         if number != self._number:
             self._number = number
             self.number_changed.emit()
