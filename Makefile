@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check bench screenshot setup clean
+.PHONY: demo test check bench screenshot screenshots setup clean
 
 setup: $(STAMP)
 
@@ -32,8 +32,23 @@ test: check
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
-screenshot: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app --demo --screenshot docs/main-window.png
+# The pictures of docs/: the window on the demo, and forms of the gallery
+# manifest (pickers, lists in lists, variants) drawn by `python -m app preview`.
+GALLERY := docs/examples/form-gallery.json
+PREVIEW := QT_QPA_PLATFORM=offscreen $(BIN)/python -m app preview $(GALLERY)
+
+# The window is drawn with settings of its own, not the user's (a download
+# folder of theirs would show in the picture).
+screenshots: $(STAMP)
+	data=$$(mktemp -d) && \
+	PEGASUS_REPORTS_DATA_DIR=$$data QT_QPA_PLATFORM=offscreen \
+		$(BIN)/python -m app --demo --screenshot docs/main-window.png; \
+	status=$$?; rm -rf "$$data"; exit $$status
+	$(PREVIEW) --script speeding --png docs/form-pickers.png
+	$(PREVIEW) --script route_plan --png docs/form-nested-lists.png
+	$(PREVIEW) --script alert_rule --png docs/form-variants.png
+
+screenshot: screenshots
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

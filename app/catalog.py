@@ -5,16 +5,21 @@ engine itself, all at once. An engine that cannot be reached, or whose
 manifest is broken, becomes an entry with a plain error, and the scripts of
 the other engines stay available. Manifests are loaded in worker threads:
 one can take up to a second, and the window's event loop must not wait on
-it.
+it. app.manifest (and the jsonschema stack under it) is imported when the
+first manifest is read, not when the window starts.
 """
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.errors import PegasusError
 from app.gateway import Gateway
-from app.manifest import Manifest, Script, group_by_category, load_manifest
+from app.plurals import counted
+
+if TYPE_CHECKING:
+    from app.manifest import Manifest, Script
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +29,7 @@ class EngineEntry:
     """One engine of the gateway: its manifest, or why there is none."""
 
     url: str
-    manifest: Manifest | None = None
+    manifest: "Manifest | None" = None
     error: str | None = None
 
 
@@ -35,7 +40,7 @@ class Catalog:
     engines: list[EngineEntry] = field(default_factory=list)
 
     @property
-    def scripts(self) -> list[Script]:
+    def scripts(self) -> "list[Script]":
         """Every script of every loaded manifest, usable or not."""
         return [
             script
@@ -44,12 +49,12 @@ class Catalog:
             for script in entry.manifest.scripts
         ]
 
-    def find(self, script: str, engine: str | None = None) -> Script | None:
+    def find(self, script: str, engine: str | None = None) -> "Script | None":
         """The script with that name (on that engine, if given); usable first."""
         matches = self.find_all(script, engine)
         return next((s for s in matches if s.usable), matches[0] if matches else None)
 
-    def find_all(self, script: str, engine: str | None = None) -> list[Script]:
+    def find_all(self, script: str, engine: str | None = None) -> "list[Script]":
         """Every script with that name, one per engine that offers it."""
         wanted = same_engine_key(engine) if engine else None
         return [
@@ -59,8 +64,10 @@ class Catalog:
             and (wanted is None or same_engine_key(s.engine_url) == wanted)
         ]
 
-    def groups(self) -> list[tuple[str, list[Script]]]:
+    def groups(self) -> "list[tuple[str, list[Script]]]":
         """The scripts under their category labels, in the catalog's order."""
+        from app.manifest import group_by_category
+
         return group_by_category(self.scripts)
 
     @property
@@ -86,11 +93,11 @@ async def load_catalog(gateway: Gateway) -> Catalog:
 
     catalog = Catalog(engines=[task.result() for task in tasks])
     log.info(
-        "catalog of %s: %d engines, %d scripts, %d engines failed",
+        "catalog of %s: %s, %s, %s failed",
         gateway.site_url,
-        len(catalog.engines),
-        len(catalog.scripts),
-        len(catalog.errors),
+        counted(len(catalog.engines), "engine"),
+        counted(len(catalog.scripts), "script"),
+        counted(len(catalog.errors), "engine"),
     )
     return catalog
 
@@ -116,7 +123,7 @@ async def _load_engine(gateway: Gateway, url: str) -> EngineEntry:
 
 async def _read_engine(gateway: Gateway, url: str) -> EngineEntry:
     text = await gateway.manifest_text(url)
-    manifest = await asyncio.to_thread(load_manifest, text, source=url, engine_url=url)
+    manifest = await asyncio.to_thread(_parse_manifest, text, url)
     if manifest.problems and not manifest.scripts:
         # The manifest as a whole is unusable (not JSON, no scripts list).
         reason = "; ".join(str(p) for p in manifest.problems)
@@ -127,3 +134,11 @@ async def _read_engine(gateway: Gateway, url: str) -> EngineEntry:
             error=f"the manifest of the engine at {url} cannot be used: {reason}",
         )
     return EngineEntry(url=url, manifest=manifest)
+
+
+def _parse_manifest(text: str, url: str) -> "Manifest":
+    # Run in a worker thread, import included: the first import of the
+    # schema stack takes tens of milliseconds the event loop need not wait.
+    from app.manifest import load_manifest
+
+    return load_manifest(text, source=url, engine_url=url)

@@ -57,3 +57,19 @@ def one_line(text: str, limit: int) -> str:
     """text on one line (line breaks as spaces), cut to limit characters."""
     shown = clipped(text, limit)
     return " ".join(shown.splitlines()) if "\n" in shown or "\r" in shown else shown
+
+
+def quoted(text: str, limit: int = TITLE_LIMIT) -> str:
+    """text in quotes, safe to print on a terminal or in a one-line message.
+
+    Line breaks, terminal escapes and other characters that do not print
+    are written as escapes, as Python's repr() does; a long text is cut.
+    """
+    return clipped(repr(text), limit)
+
+
+def shown_name(name: str, limit: int = TITLE_LIMIT) -> str:
+    """A name as it is when it prints plainly on one line, else quoted()."""
+    if name.isprintable() and len(name) <= limit:
+        return name
+    return quoted(name, limit)

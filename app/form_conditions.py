@@ -12,7 +12,10 @@ Conditions are decided as the validator decides them (an `if` over a field
 left empty holds, as JSON Schema says), so the fields shown agree with the
 errors shown. Alternatives that each pin a field the object already has
 (`{"properties": {"kind": {"const": "a"}}, ...}`) follow that field's value;
-the others are a variant the user chooses.
+alternatives that only require or narrow fields the object already has
+(`anyOf: [{"required": ["vehicles"]}, {"required": ["groups"]}]`) are a
+rule over those fields, said in words by object_rule(); the others are a
+variant the user chooses.
 """
 
 import functools
@@ -54,6 +57,24 @@ class Variants:
     branches: tuple[JsonObject, ...]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """Alternatives that add no field, only rules on fields already there.
+
+    names: the fields involved, in the object's order; text: the rule said
+    to a person ("Pick vehicles or groups (at least one)").
+    """
+
+    keyword: str
+    names: tuple[str, ...]
+    text: str
+    branches: tuple[JsonObject, ...]
+
+    def broken_by(self, values: Any) -> bool:
+        """Whether values break the rule, as the form's checks decide."""
+        return not _holds({self.keyword: list(self.branches)}, values)
+
+
 def has_logic(schema: JsonObject) -> bool:
     """Whether the fields of an object schema depend on its values."""
     return any(key in schema for key in LOGIC_KEYWORDS - {"not"})
@@ -83,11 +104,34 @@ def object_variants(schema: JsonObject) -> Variants | None:
             continue
         if _discriminator(schema, branches) is not None:
             continue
+        if _adds_no_field(schema, branches):
+            continue
         labels = tuple(
             _label(branch.get("title")) or f"Option {index + 1}"
             for index, branch in enumerate(branches)
         )
         return Variants(keyword, labels, tuple(branches))
+    return None
+
+
+def object_rule(schema: JsonObject) -> Rule | None:
+    """The oneOf (else anyOf) that is a rule over the object's own fields,
+    or None: its branches only require or narrow fields already there."""
+    own = list(_properties(schema))
+    for keyword in VARIANT_KEYWORDS:
+        branches = _branches(schema, keyword)
+        if not branches or not all(_object_like(b) for b in branches):
+            continue
+        if _discriminator(schema, branches) is not None:
+            continue
+        if not _adds_no_field(schema, branches):
+            continue
+        involved = set()
+        for branch in branches:
+            involved |= set(_properties(branch)) | set(_required(branch))
+        names = tuple(name for name in own if name in involved)
+        text = _rule_text(schema, keyword, branches, names)
+        return Rule(keyword, names, text, tuple(branches))
     return None
 
 
@@ -146,6 +190,47 @@ def pick_variant(variants: Variants, values: Any, base: JsonObject) -> int | Non
     return None
 
 
+def shown_schema(schema: JsonObject, values: Any) -> JsonObject | None:
+    """The plain schema an object shows for values, or None when its fields
+    do not depend on its values.
+
+    Its variant is the one values belong to, else the first, as a new
+    form shows it; the conditions are those that hold for values.
+    """
+    merged, _ = merged_or_reason(schema, lenient=True)
+    if not has_logic(merged):
+        return None
+    variants = object_variants(merged)
+    choice = None
+    if variants is not None:
+        picked = pick_variant(variants, values, merged)
+        choice = 0 if picked is None else picked
+    return effective_schema(merged, values, choice)
+
+
+def fits_field(schema: Any, value: Any) -> bool:
+    """Whether a value typed in a field can stay when the field is built
+    again with this schema (another variant's field of the same name).
+
+    A constant or a list of choices takes only its own values; a typed
+    field takes values of its type (a whole number is also a number).
+    Bounds, lengths and formats are left to the checks, which name them.
+    """
+    if not isinstance(schema, dict):
+        return True
+    if "const" in schema:
+        return _same(value, schema["const"])
+    if isinstance(schema.get("enum"), list):
+        return any(_same(value, choice) for choice in schema["enum"])
+    kinds = schema.get("type")
+    if kinds is None:
+        return True
+    wanted = kinds if isinstance(kinds, list) else [kinds]
+    return _json_type(value) in wanted or (
+        _json_type(value) == "integer" and "number" in wanted
+    )
+
+
 def possible_names(schema: JsonObject) -> set[str]:
     """Every property an object may show, whatever its values."""
     names = set(_properties(schema))
@@ -199,6 +284,10 @@ def _alternative_parts(
     branches = _branches(node, keyword)
     if not branches or not all(_object_like(b) for b in branches):
         return
+    if _adds_no_field(node, branches, names):
+        # A rule over fields already shown: forcing one branch's `required`
+        # would mark one field as needed when another would do as well.
+        return
     key = _discriminator(node, branches, names)
     if key is not None:
         # The field that chose a branch keeps all its choices.
@@ -228,6 +317,68 @@ def _discriminator(
         if key in known and all(_pinned(b, key) is not None for b in branches):
             return key
     return None
+
+
+def _adds_no_field(
+    node: JsonObject, branches: list[JsonObject], names: set[str] | None = None
+) -> bool:
+    """Whether branches only require or narrow fields the object has.
+
+    Branches with logic of their own may bring fields: they stay variants.
+    """
+    known = set(_properties(node)) if names is None else names
+    for branch in branches:
+        if any(key in branch for key in LOGIC_KEYWORDS):
+            return False
+        mentioned = set(_properties(branch)) | set(_required(branch))
+        if not mentioned or not mentioned <= known:
+            return False
+    return True
+
+
+def _rule_text(
+    node: JsonObject, keyword: str, branches: list[JsonObject], names: tuple[str, ...]
+) -> str:
+    """A rule said plainly, naming fields as the form labels them."""
+    properties = _properties(node)
+    wanted = [tuple(_required(branch)) for branch in branches]
+    if all(wanted) and len(set(wanted)) == len(wanted):
+        options = [" and ".join(_field_word(properties, n) for n in w) for w in wanted]
+        kinds = {_kind(properties.get(n)) for w in wanted for n in w}
+        verb = "Pick" if kinds == {"array"} else "Fill in"
+        listed = _or_list(options)
+        if keyword == "anyOf":
+            return f"{verb} {listed} (at least one)"
+        return f"{verb} {listed} (only one of them)"
+    fields = _or_list([_field_word(properties, n) for n in names]).replace(" or ", ", ")
+    how = "at least one" if keyword == "anyOf" else "exactly one"
+    return f"{fields[:1].upper()}{fields[1:]}: must meet {how} of the allowed rules"
+
+
+def _field_word(properties: JsonObject, name: str) -> str:
+    """A field as a sentence names it: its title, lowercased unless it is
+    an acronym ("vehicles", "VIN"), else its name."""
+    schema = properties.get(name)
+    title = _label(schema.get("title")) if isinstance(schema, dict) else ""
+    if not title:
+        return name
+    if len(title) > 1 and title[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
+def _or_list(words: list[str]) -> str:
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _kind(schema: Any) -> Any:
+    return schema.get("type") if isinstance(schema, dict) else None
+
+
+def _required(schema: JsonObject) -> list[str]:
+    return [n for n in _list(schema.get("required")) if isinstance(n, str)]
 
 
 def _pinned(branch: JsonObject, key: str) -> list[Any] | None:
@@ -346,6 +497,18 @@ def _list(value: Any) -> list[Any]:
 
 def _label(value: Any) -> str:
     return one_line(value.strip(), TITLE_LIMIT) if isinstance(value, str) else ""
+
+
+def _json_type(value: Any) -> str:
+    """The JSON Schema type of a value; a whole float counts as an integer."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    names = {float: "number", str: "string", list: "array", dict: "object"}
+    return names.get(type(value), "unknown")
 
 
 def _same(first: Any, second: Any) -> bool:

@@ -14,6 +14,7 @@ import urllib.parse
 from typing import Any
 
 from app.display_text import TITLE_LIMIT, one_line
+from app.patterns import PatternTooSlowError, pattern_problem, search
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +55,14 @@ def pattern_message(pattern: Any, schema: Any) -> str:
 def _matching_example(pattern: Any, examples: Any) -> str | None:
     if not isinstance(examples, list) or not isinstance(pattern, str):
         return None
-    try:
-        compiled = re.compile(pattern)
-    except re.error:
+    if pattern_problem(pattern):
         return None
     for example in examples:
-        if isinstance(example, str) and compiled.search(example):
-            return one_line(example, TITLE_LIMIT)
+        try:
+            if isinstance(example, str) and search(pattern, example):
+                return one_line(example, TITLE_LIMIT)
+        except PatternTooSlowError:
+            return None
     return None
 
 

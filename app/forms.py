@@ -9,13 +9,12 @@ What no rule handles yet becomes kind "json": a small JSON text editor, with
 are for showing, so they are cut to a readable length (app/display_text.py);
 names and values are kept whole.
 
-Also here, because the widgets need them and they are plain logic: the
-starting values of a form (defaults, the user's zone and preferences) and
-the quick periods (Today, Last 7 days, ...) for `$from`/`$to`, computed as
-wall times in the report's time zone.
+The starting values of a form and the quick periods for `$from`/`$to`
+live in app/form_start.py; their names are re-exported here, so the
+widgets and the command line import them from app.forms as before.
 """
 
-import datetime as dt
+import dataclasses
 import functools
 import json
 import logging
@@ -26,13 +25,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.display_text import DESCRIPTION_LIMIT, TITLE_LIMIT, clipped, one_line
-from app.form_arrays import ITEM_INDEX, ITEM_NAME, is_list, is_tuple, starting_items
+from app.form_arrays import (
+    ITEM_INDEX,
+    ITEM_NAME,
+    is_list,
+    is_tuple,
+)
 from app.form_conditions import is_logic_object
 from app.form_scalars import is_null, is_nullable, non_null_schema
+
+# Re-exported: the start values and periods moved to app/form_start.py.
+from app.form_start import (  # noqa: F401 (re-exported)
+    CUSTOM_PERIOD,
+    DEFAULT_PERIOD,
+    PERIODS,
+    SPEED_FOR_DISTANCE,
+    START_ROUNDS,
+    FormContext,
+    FormState,
+    date_text,
+    initial_values,
+    period_range,
+    speed_for_distance,
+    today_in,
+    wall_time_text,
+)
 from app.jsonvalues import number
 from app.recursion import is_open_ref
 from app.schema_merge import merged_or_reason
-from app.user_prefs import pref_choice
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +74,11 @@ ARRAY = "array"
 TIME = "time"
 NULL = "null"
 NULLABLE = "nullable"
+CONSTANT = "constant"
 
 PERIOD_PEG_TYPES = ("$from", "$to")
 TZ_PEG_TYPE = "$tz"
 PREFS_PEG_TYPE = "$prefs"
-# In `$prefs`, the speed unit that goes with each distance unit, as the
-# command line chooses it when only the distance is known.
-SPEED_FOR_DISTANCE = {"km": "kph", "mile": "mph"}
 RESOURCE_PEG_TYPES: dict[str, str] = {
     "$vehicles": "vehicles",
     "$groups": "groups",
@@ -69,9 +87,6 @@ RESOURCE_PEG_TYPES: dict[str, str] = {
     "$triggers": "triggers",
     "$users": "users",
 }
-
-WALL_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-DATE_FORMAT = "%Y-%m-%d"
 
 
 @dataclass
@@ -106,31 +121,6 @@ class FieldSpec:
     unsupported: str = ""
 
 
-@dataclass
-class FormContext:
-    """What a form needs to know about the user: zone, preferences, today."""
-
-    tz: str = "UTC"
-    prefs: JsonObject = field(default_factory=dict)
-    # A fixed "today" in tz, for tests; None means the real date.
-    today: dt.date | None = None
-    # A fixed moment (with an offset) whose date in the report's zone is
-    # today, for tests of zones; None means now.
-    now: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class FormState:
-    """What a filled-in form holds, to show it again later.
-
-    values: the payload as the form gave it; period: the quick choice of
-    the period (a key of PERIODS), or None when the form has none.
-    """
-
-    values: JsonObject
-    period: str | None = None
-
-
 @dataclass(frozen=True)
 class FieldKind:
     """A rule of the kind table: the first kind whose test accepts a schema."""
@@ -149,6 +139,16 @@ def form_fields(
     """
     table = FIELD_KINDS if kinds is None else kinds
     return _object_fields(merged_or_reason(schema, lenient=True)[0], prefix, table)
+
+
+def root_field(
+    schema: JsonObject, kinds: tuple[FieldKind, ...] | None = None
+) -> FieldSpec:
+    """The one field of a form whose value is not an object: the whole value
+    (path ""), titled "Value" when the schema has no title."""
+    table = FIELD_KINDS if kinds is None else kinds
+    spec = _field("", schema, "", True, table)
+    return spec if spec.title else dataclasses.replace(spec, title="Value")
 
 
 def title_from_name(name: str) -> str:
@@ -171,124 +171,6 @@ def time_zones() -> tuple[str, ...]:
     # TODO(pickers): not the gateway's own list (GET /api/tz, "allowed"): a
     # zone it does not accept is found out only when the job fails.
     return tuple(sorted(zoneinfo.available_timezones()))
-
-
-def initial_values(
-    specs: list[FieldSpec], context: FormContext | None = None
-) -> JsonObject:
-    """The values a new form starts with.
-
-    Schema defaults first; the user's zone for `$tz` and the user's
-    preferences for the fields of `$prefs` win over them when a context is
-    given. `$from`/`$to` are left out: the form's period choice fills them.
-    """
-    values: JsonObject = {}
-    for spec in specs:
-        value = _initial_value(spec, context)
-        if value is not None or (spec.kind in (NULL, NULLABLE) and spec.has_default):
-            values[spec.name] = value
-    return values
-
-
-def _initial_value(spec: FieldSpec, context: FormContext | None) -> Any:
-    if spec.kind == OBJECT and not (spec.required or spec.peg_type == PREFS_PEG_TYPE):
-        # An optional group shows its defaults but is left out until used.
-        return spec.default if isinstance(spec.default, dict) else None
-    if spec.kind == OBJECT:
-        children = initial_values(spec.children, context)
-        if spec.peg_type == PREFS_PEG_TYPE and context is not None:
-            children.update(_prefs_from(spec, context.prefs))
-        return children or None
-    if spec.kind == ARRAY and not spec.has_default:
-        return starting_items(spec, lambda item: _initial_value(item, context))
-
-    if spec.peg_type in PERIOD_PEG_TYPES and not spec.has_default:
-        return None
-    if spec.peg_type == TZ_PEG_TYPE and context is not None:
-        allowed = {value for value, _ in spec.choices}
-        if context.tz in allowed:
-            return context.tz
-        log.info("the user's zone %r is not offered by %s", context.tz, spec.path)
-    return spec.default if spec.has_default else None
-
-
-def _prefs_from(spec: FieldSpec, prefs: JsonObject) -> JsonObject:
-    """The user's preferences that the `$prefs` fields accept."""
-    chosen: JsonObject = {}
-    for child in spec.children:
-        allowed = [value for value, _ in child.choices]
-        value = pref_choice(child.name, prefs.get(child.name), allowed)
-        if value is not None:
-            chosen[child.name] = value
-    return chosen
-
-
-def speed_for_distance(distance: Any) -> str | None:
-    """The speed unit that matches a distance unit ("mile" -> "mph"), if any."""
-    return SPEED_FOR_DISTANCE.get(distance) if isinstance(distance, str) else None
-
-
-# --- Periods for $from/$to ---------------------------------------------------
-
-CUSTOM_PERIOD = "custom"
-PERIODS: tuple[tuple[str, str], ...] = (
-    ("today", "Today"),
-    ("yesterday", "Yesterday"),
-    ("last_7_days", "Last 7 days"),
-    ("this_month", "This month"),
-    ("last_month", "Last month"),
-    (CUSTOM_PERIOD, "Custom"),
-)
-# A week is what most fleet reports are read over: every weekday appears
-# once, and it is short enough to run quickly on a large fleet. It ends
-# today so the newest trips are in it.
-DEFAULT_PERIOD = "last_7_days"
-
-
-def today_in(tz: str, context: FormContext | None = None) -> dt.date:
-    """The date now in zone tz (or the context's fixed date, in tests)."""
-    if context is not None and context.today is not None:
-        return context.today
-    try:
-        zone = zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        log.warning("unknown time zone %r; periods are computed in UTC", tz)
-        zone = zoneinfo.ZoneInfo("UTC")
-    if context is not None and context.now is not None:
-        return context.now.astimezone(zone).date()
-    return dt.datetime.now(zone).date()
-
-
-def period_range(period: str, today: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The start and the end of a named period, as naive wall times.
-
-    The end is exclusive, as engines read `to`: midnight after the period's
-    last day, so the last second of that day is counted and nothing after.
-    """
-    if period == "today":
-        first, last = today, today
-    elif period == "yesterday":
-        first = last = today - dt.timedelta(days=1)
-    elif period == "last_7_days":
-        first, last = today - dt.timedelta(days=6), today
-    elif period == "this_month":
-        first, last = today.replace(day=1), today
-    elif period == "last_month":
-        last = today.replace(day=1) - dt.timedelta(days=1)
-        first = last.replace(day=1)
-    else:
-        raise ValueError(f"unknown period {period!r}")
-    end = last + dt.timedelta(days=1)
-    return dt.datetime.combine(first, dt.time()), dt.datetime.combine(end, dt.time())
-
-
-def wall_time_text(moment: dt.datetime) -> str:
-    """A date-time as the engine expects it: no offset, never converted."""
-    return moment.replace(tzinfo=None).strftime(WALL_TIME_FORMAT)
-
-
-def date_text(day: dt.date) -> str:
-    return day.strftime(DATE_FORMAT)
 
 
 def describe_subpath(subpath: str) -> str:
@@ -480,7 +362,7 @@ FIELD_KINDS: tuple[FieldKind, ...] = (
     FieldKind(DATETIME, _is_period),
     FieldKind(CHOICE, _is_zone, _zone_choices),
     FieldKind(RESOURCES, _is_resources),
-    FieldKind(CHOICE, _is_const, _const_choices),
+    FieldKind(CONSTANT, _is_const, _const_choices),
     FieldKind(CHOICE, _is_enum, _enum_choices),
     FieldKind(CHOICE, _is_const_alternatives, _alternative_choices),
     FieldKind(MULTI_CHOICE, _is_multi_choice, _multi_choices),

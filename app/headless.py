@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
+from app.bounded_files import read_bounded
 from app.catalog import Catalog, load_catalog, same_engine_key
 from app.errors import JobError, PegasusError, UsageError
 from app.gateway import Gateway
@@ -31,8 +32,10 @@ from app.jobs import Job
 from app.jsonlimits import MAX_DOCUMENT_BYTES, JsonLimitError, read_json
 from app.local_stack import DemoStack
 from app.manifest import Script
+from app.parameter_checks import check_resource_ids
 from app.runs import (
     build_args,
+    check_args,
     folder_problem,
     is_time_zone,
     run_report,
@@ -64,10 +67,12 @@ timing (never a token or password).
 
 exit status: 0 the report is done and its files are saved; 1 the job ended
 in error (the engine's message is printed) or failed while running; 2 bad
-arguments or parameters (an unknown one included), an --out folder that
-cannot be written, an unknown script, or a gateway that cannot be reached
-or refuses the sign-in; 130 interrupted by Ctrl+C (a job already created
-on a real gateway goes on running there).
+arguments or parameters (an unknown one included, or one the engine would
+refuse: an unknown time zone, a period the report does not take, vehicles
+or groups the gateway does not list), an --out folder that cannot be
+written, an unknown script, or a gateway that cannot be reached or refuses
+the sign-in; 130 interrupted by Ctrl+C (a job already created on a real
+gateway goes on running there).
 
 example (the line break inside the quotes is part of the JSON):
   python -m app run --demo --script trips --out reports \\
@@ -259,6 +264,10 @@ async def _run(
             tz=request.tz or user_tz(user),
             prefs=user_job_prefs(user),
         )
+        # Checked here, not by the engine once the job exists: a mistake in
+        # the parameters is exit status 2, never a job that ends in error.
+        check_args(script, job_args)
+        await check_resource_ids(gateway, script, job_args)
         await run_report(
             gateway,
             script,
@@ -352,18 +361,10 @@ def _read_args(text: str) -> dict[str, Any]:
 def _read_args_file(path: Path, source: str) -> str:
     """The text of an args file, read only up to the JSON size limit.
 
-    Bounded: a device or a pipe (@/dev/zero) would otherwise be read forever.
+    Bounded: a device (@/dev/zero) would otherwise be read forever, and a
+    FIFO waited on forever; only a regular file is read.
     """
-    try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_DOCUMENT_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"cannot read {source}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise UsageError(
-            f"{source} is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB; "
-            "the parameters of a report are far smaller"
-        )
+    data = read_bounded(path, source, MAX_DOCUMENT_BYTES)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

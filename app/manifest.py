@@ -28,6 +28,8 @@ from typing import Any, Literal
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from app.default_limits import default_problems
+from app.display_text import quoted
 from app.jsonlimits import (
     MAX_DEPTH,
     MAX_DOCUMENT_BYTES,
@@ -35,6 +37,7 @@ from app.jsonlimits import (
     depth_exceeds,
     read_json,
 )
+from app.plurals import counted
 from app.recursion import with_definitions
 from app.references import (
     MAX_MANIFEST_NODES,
@@ -45,7 +48,7 @@ from app.references import (
     escape,
     with_embedded,
 )
-from app.validation import schema_problems
+from app.validation import meta_schema_problems, schema_problems
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +68,8 @@ OTHER_LABEL = "Other"
 
 MANIFEST_URI = "urn:pegasus-reports:manifest"
 _STRING_REF = re.compile(r"^\s*\$ref\s*:\s*(\S+)\s*$")
+# What _parse_json gives for text it could not read (None is JSON's null).
+_UNREADABLE = object()
 
 Severity = Literal["error", "warning"]
 JsonObject = dict[str, Any]
@@ -150,13 +155,18 @@ def load_manifest(
         document = normalize_refs(document)
     else:
         document = _parse_json(data, manifest)
-        if document is None:
+        if document is _UNREADABLE:
             return manifest
         # Parsed here, so ours to change: no copy of a document of megabytes.
         document = _normalize_refs_in_place(document)
     if not isinstance(document, dict):
         manifest.problems.append(
-            Problem("error", "a manifest must be a JSON object with scripts", "")
+            Problem(
+                "error",
+                "the manifest must be a JSON object with a list of scripts, "
+                f"not {_described(document)}",
+                "",
+            )
         )
         return manifest
 
@@ -170,9 +180,12 @@ def load_manifest(
 
     scripts = document.get("scripts")
     if not isinstance(scripts, list):
-        manifest.problems.append(
-            Problem("error", "the manifest has no list of scripts", "/scripts")
+        message = (
+            "the manifest has no list of scripts"
+            if scripts is None
+            else f"the manifest's scripts must be a list, not {_described(scripts)}"
         )
+        manifest.problems.append(Problem("error", message, "/scripts"))
         return manifest
     if len(scripts) > MAX_SCRIPTS:
         manifest.problems.append(
@@ -196,10 +209,10 @@ def load_manifest(
         manifest.scripts.append(script)
 
     log.debug(
-        "manifest %s: %d scripts, %d problems",
+        "manifest %s: %s, %s",
         source,
-        len(manifest.scripts),
-        len(manifest.all_problems),
+        counted(len(manifest.scripts), "script"),
+        counted(len(manifest.all_problems), "problem"),
     )
     return manifest
 
@@ -250,12 +263,14 @@ def group_by_category(scripts: list[Script]) -> list[tuple[str, list[Script]]]:
 
 
 def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
+    """The parsed document, or _UNREADABLE with the problem recorded (a
+    document of `null` is read, and is a problem of its shape)."""
     if len(data) > MAX_DOCUMENT_BYTES:
         megabytes = MAX_DOCUMENT_BYTES // (1024 * 1024)
         manifest.problems.append(
             Problem("error", f"the manifest is larger than {megabytes} MB")
         )
-        return None
+        return _UNREADABLE
     try:
         return read_json(data)
     except json.JSONDecodeError as exc:
@@ -266,7 +281,7 @@ def _parse_json(data: str | bytes, manifest: Manifest) -> Any:
         manifest.problems.append(Problem("error", f"not UTF-8 text: {exc.reason}"))
     except JsonLimitError as exc:
         manifest.problems.append(Problem("error", f"not usable JSON: {exc}"))
-    return None
+    return _UNREADABLE
 
 
 def _load_script(
@@ -305,6 +320,16 @@ def _load_script(
         return script
 
     schema_pointer = f"{pointer}/parameters_schema"
+    # Checked as JSON Schema before its references are followed: the crawl
+    # assumes an `$id` is text and `properties` a map of schemas, and would
+    # otherwise fail in Python's words.
+    shape = meta_schema_problems(raw_schema)
+    if shape:
+        script.problems.extend(
+            Problem("error", message, _pointer_in(schema_pointer, path))
+            for path, message in shape
+        )
+        return script
     try:
         # A bundle's schemas are found by their `$id`s (app/references.py).
         scripts_registry = with_embedded(
@@ -326,10 +351,18 @@ def _load_script(
     merged = {**(own if isinstance(own, dict) else {}), **definitions}
     used = {name: merged[name] for name in sorted(dereferencer.used) if name in merged}
     validation_schema = {**raw_schema, "definitions": used}
+    if dereferencer.by_id:
+        # The checks follow references as Draft 7 does, which finds no
+        # `$id` inside `$defs`: they check the expanded schema instead.
+        validation_schema = with_definitions(expanded, used)
 
     problems = [
         Problem("error", message, _schema_pointer(path, schema_pointer, definitions))
         for path, message in schema_problems(validation_schema)
+    ]
+    problems += [
+        Problem("error", message, _schema_pointer(path, schema_pointer, definitions))
+        for path, message in default_problems(validation_schema)
     ]
     if problems:
         script.problems.extend(problems)
@@ -349,6 +382,10 @@ def _schema_pointer(
     return "/".join([schema_pointer, *parts])
 
 
+def _pointer_in(schema_pointer: str, path: tuple[str | int, ...]) -> str:
+    return "/".join([schema_pointer, *(escape(str(part)) for part in path)])
+
+
 def _check_fields(script: Script, entry: JsonObject, pointer: str) -> None:
     problems = script.problems
     if not _text(entry.get("title")):
@@ -361,7 +398,7 @@ def _check_fields(script: Script, entry: JsonObject, pointer: str) -> None:
         problems.append(
             Problem(
                 "warning",
-                f"unknown category {category!r}; shown under {OTHER_LABEL}",
+                f"unknown category {quoted(str(category))}; shown under {OTHER_LABEL}",
                 f"{pointer}/category",
             )
         )
@@ -386,7 +423,7 @@ def _check_name(script: Script, pointer: str, seen: set[str]) -> None:
         script.problems.append(
             Problem(
                 "error",
-                f"script name {name!r} contains a space",
+                f"script name {quoted(name)} contains a space",
                 f"{pointer}/script",
             )
         )
@@ -394,7 +431,7 @@ def _check_name(script: Script, pointer: str, seen: set[str]) -> None:
         script.problems.append(
             Problem(
                 "error",
-                f"script name {name!r} is used by more than one script",
+                f"script name {quoted(name)} is used by more than one script",
                 f"{pointer}/script",
             )
         )
@@ -403,3 +440,91 @@ def _check_name(script: Script, pointer: str, seen: set[str]) -> None:
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
+
+
+# --- Parameters that are not an object -----------------------------------------
+
+# What lets a schema describe an object though it writes no "type".
+_OBJECT_KEYWORDS = (
+    "properties",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "dependencies",
+    "dependentRequired",
+    "dependentSchemas",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "if",
+    "$ref",
+)
+_JSON_TYPES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def is_object_form(schema: Any) -> bool:
+    """Whether a parameters schema is a form of named fields (an object).
+
+    Otherwise its form is one field for the whole value: a schema of
+    another type ("type": "array"), or one that says nothing of its value.
+    """
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    if kind is not None:
+        kinds = kind if isinstance(kind, list) else [kind]
+        return "object" in kinds
+    return any(keyword in schema for keyword in _OBJECT_KEYWORDS)
+
+
+def takes_object(schema: Any) -> bool:
+    """Whether the schema lets the parameters be a JSON object at all."""
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return kind is None or "object" in kinds
+
+
+def run_blocker(schema: Any, values: Any) -> str:
+    """Why parameters cannot be sent as a job's args, in plain words; "" if
+    they can. A gateway takes a job's args as one JSON object."""
+    if not takes_object(schema):
+        kind = schema.get("type") if isinstance(schema, dict) else None
+        kinds = kind if isinstance(kind, list) else [kind]
+        asked = " or ".join(_JSON_TYPES.get(str(k), str(k)) for k in kinds)
+        return (
+            "Cannot run: the gateway takes a report's parameters as one JSON "
+            f"object of named values, and this report asks for {asked}. The "
+            "report's manifest must be corrected."
+        )
+    if not isinstance(values, dict):
+        return (
+            "Cannot run: the gateway takes a report's parameters as one JSON "
+            f"object of named values, not {_described(values)}."
+        )
+    return ""
+
+
+def _described(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null" if value is None else "this value"

@@ -21,14 +21,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.bounded_files import read_bounded
+from app.display_text import quoted, shown_name
 from app.errors import UsageError
-from app.jsonlimits import JsonLimitError, read_json
+from app.jsonlimits import (
+    LONE_SURROGATE_PROBLEM,
+    JsonLimitError,
+    lone_surrogate_paths,
+    nonfinite_paths,
+    read_json,
+)
 from app.manifest import Manifest, Script, load_manifest
 from app.runs import parameter_names, unknown_parameters
 
 log = logging.getLogger(__name__)
 
 NAMES_SHOWN = 30
+# Problems of unnamed scripts listed when a script is not found.
+PROBLEMS_SHOWN = 5
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -68,24 +78,18 @@ def main(args: argparse.Namespace) -> int:
     log.info("the form of %s is saved in %s", script.script, args.png)
 
     if args.print_values:
-        sys.stdout.write(json.dumps(sent, indent=2, ensure_ascii=False) + "\n")
+        sys.stdout.write(printable_values(sent, script.script) + "\n")
     return 0
 
 
 def read_manifest(path: Path) -> Manifest:
     """The manifest in the file; UsageError if it cannot be read at all."""
-    try:
-        text = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(
-            f"cannot read the manifest {str(path)!r}: {exc.strerror or exc}"
-        ) from exc
-
+    text = read_bounded(path, f"the manifest {quoted(str(path))}")
     manifest = load_manifest(text, source=str(path))
     errors = [str(p) for p in manifest.problems if p.severity == "error"]
     if errors:
         raise UsageError(
-            f"the manifest {str(path)!r} cannot be used: {'; '.join(errors)}"
+            f"the manifest {quoted(str(path))} cannot be used: {'; '.join(errors)}"
         )
     return manifest
 
@@ -95,20 +99,40 @@ def chosen_script(manifest: Manifest, name: str, path: Path) -> Script:
     script = manifest.script(name)
     if script is None:
         names = list(dict.fromkeys(s.script for s in manifest.scripts if s.script))
-        listed = ", ".join(names[:NAMES_SHOWN]) or "none"
+        listed = ", ".join(shown_name(n) for n in names[:NAMES_SHOWN]) or "none"
         if len(names) > NAMES_SHOWN:
             listed += f" and {len(names) - NAMES_SHOWN} more"
         raise UsageError(
-            f"the manifest {str(path)!r} has no script {name!r}; "
-            f"its scripts are: {listed}"
+            f"the manifest {quoted(str(path))} has no script {quoted(name)}; "
+            f"its scripts are: {listed}{_unnamed(manifest)}"
         )
 
     errors = [str(p) for p in script.problems if p.severity == "error"]
     if errors:
         raise UsageError(
-            f"the script {name!r} in {str(path)!r} is broken: {'; '.join(errors)}"
+            f"the script {quoted(name)} in {quoted(str(path))} is broken: "
+            f"{'; '.join(errors)}"
         )
     return script
+
+
+def _unnamed(manifest: Manifest) -> str:
+    """Why entries of scripts have no name, in the manifest loader's words:
+    "" when each has one. A script left out without a word would send the
+    user looking for a misspelling that is not there."""
+    reasons = [
+        str(problem)
+        for script in manifest.scripts
+        if not script.script
+        for problem in script.problems
+        if problem.severity == "error"
+    ]
+    if not reasons:
+        return ""
+    shown = "; ".join(reasons[:PROBLEMS_SHOWN])
+    if len(reasons) > PROBLEMS_SHOWN:
+        shown += f"; and {len(reasons) - PROBLEMS_SHOWN} more"
+    return f"; entries without a name are left out: {shown}"
 
 
 def read_values(given: str) -> dict[str, Any]:
@@ -116,14 +140,13 @@ def read_values(given: str) -> dict[str, Any]:
     where = "--values"
     text: str | bytes = given
     if given.startswith("@"):
-        where = f"the values file {given[1:]!r}"
-        try:
-            text = Path(given[1:]).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {where}: {exc.strerror or exc}") from exc
+        where = f"the values file {quoted(given[1:])}"
+        text = read_bounded(Path(given[1:]), where)
 
     try:
-        values = read_json(text)
+        # Strict: NaN, Infinity, 1e999 and lone surrogates are no JSON a
+        # gateway takes, so they are refused here, not printed back.
+        values = read_json(text, strict=True)
     except json.JSONDecodeError as exc:
         raise UsageError(
             f"{where} is not valid JSON: {exc.msg} at line {exc.lineno}, "
@@ -138,15 +161,33 @@ def read_values(given: str) -> dict[str, Any]:
     return values
 
 
+def printable_values(values: Any, script: str) -> str:
+    """values as JSON text; UsageError for what JSON cannot hold (a NaN or a
+    lone surrogate from a manifest's default), naming the field."""
+    place = next(lone_surrogate_paths(values), None)
+    if place is not None:
+        raise UsageError(
+            f"the values of {quoted(script)} cannot be printed: "
+            f"{place or 'the value'}: {LONE_SURROGATE_PROBLEM}"
+        )
+    place = next(nonfinite_paths(values), None)
+    if place is not None:
+        raise UsageError(
+            f"the values of {quoted(script)} cannot be printed as JSON: "
+            f"{place or 'the value'} is not a finite number (NaN or Infinity)"
+        )
+    return json.dumps(values, indent=2, ensure_ascii=False, allow_nan=False)
+
+
 def check_names(script: Script, values: dict[str, Any]) -> None:
     """UsageError for a name the script does not take (a misspelling would
     otherwise be dropped from the form without a word)."""
     unknown = unknown_parameters(script, values)
     if unknown:
-        names = ", ".join(parameter_names(script)) or "none"
+        names = ", ".join(map(shown_name, parameter_names(script))) or "none"
         raise UsageError(
-            f"--values names {', '.join(repr(n) for n in unknown)}, which the "
-            f"script {script.script!r} does not take; it takes: {names}"
+            f"--values names {', '.join(quoted(n) for n in unknown)}, which the "
+            f"script {quoted(script.script)} does not take; it takes: {names}"
         )
 
 
@@ -156,5 +197,5 @@ def write_picture(path: Path, picture: bytes) -> None:
         path.write_bytes(picture)
     except OSError as exc:
         raise UsageError(
-            f"cannot write the picture to {str(path)!r}: {exc.strerror or exc}"
+            f"cannot write the picture to {quoted(str(path))}: {exc.strerror or exc}"
         ) from exc

@@ -58,7 +58,11 @@ class Scope:
 
     def key(self, ref: str) -> str:
         """The reference as one absolute URI, the same wherever written."""
-        return urllib.parse.urljoin(self.base, ref)
+        try:
+            return urllib.parse.urljoin(self.base, ref)
+        except ValueError:
+            # Not a URI at all ("http://[::1"): looking it up finds nothing.
+            return f"{self.base} {ref}"
 
 
 def with_embedded(
@@ -73,9 +77,13 @@ def with_embedded(
         resource = specification_of(schema).create_resource(schema)
         own = Registry().with_resource(resource.id() or uri, resource).crawl()
     except (AttributeError, TypeError, ValueError, CannotDetermineSpecification) as exc:
-        # An `$id` or `$schema` that is not text breaks the crawl.
+        # An `$id` or `$schema` that is not text breaks the crawl (those the
+        # Draft 7 meta-schema sees are refused before, by app.manifest).
         raise RefError(
-            f"an $id or $schema in the schema cannot be read ({exc})", ""
+            "an $id or $schema in the schema (in $defs, or in a schema there) "
+            "cannot be read: each must be text, like "
+            '"$id": "https://example.org/part"',
+            "",
         ) from exc
     # Only the script's own schema is crawled: the manifest's is looked up
     # as needed, not walked again for every script.
@@ -126,6 +134,8 @@ class Dereferencer:
         self._left = MAX_SCHEMA_NODES
         self._manifest = manifest
         self.used: set[str] = set()
+        # Whether a reference was found by an `$id` inside the schema.
+        self.by_id = False
 
     def resolve(
         self,
@@ -197,14 +207,17 @@ class Dereferencer:
                 raise RefError(f"the references form a cycle: {loop}", pointer)
             chain.append(current)
             seen.add(key)
-            found, scope = self._look_up(current, scope)
+            found, scope, in_manifest = self._look_up(current, scope)
             if found is None:
                 raise RefError(
                     f"the reference {current} points to nothing: "
                     "there is no such definition",
                     pointer,
                 )
-            self._note_definition(current, scope)
+            if in_manifest:
+                self._note_definition(current)
+            else:
+                self.by_id = True
             target = found.contents
             if (
                 isinstance(target, dict)
@@ -215,8 +228,9 @@ class Dereferencer:
                 continue
             return target, chain, key, scope
 
-    def _look_up(self, ref: str, scope: Scope) -> tuple[Any, Scope]:
-        """What ref names seen from scope, and the scope of what it names.
+    def _look_up(self, ref: str, scope: Scope) -> tuple[Any, Scope, bool]:
+        """What ref names seen from scope, the scope of what it names, and
+        whether it was found in the manifest (not by an `$id` in the schema).
 
         Looked up in the manifest when scope (a schema with an `$id`) has
         nothing there: gateways write their references for the manifest.
@@ -228,21 +242,22 @@ class Dereferencer:
         if found is None and scope.base != self._root.base:
             return self._look_up(ref, self._root)
         if found is None:
-            return None, scope
+            return None, scope, False
 
         # urljoin leaves a "urn:" base out: such a key is a bare fragment.
         target_base = urllib.parse.urldefrag(key).url or scope.base
         target = found.contents
         if isinstance(target, dict) and isinstance(target.get("$id"), str):
             target_base = urllib.parse.urljoin(target_base, target["$id"])
-        return found, Scope(found.resolver, target_base)
+        in_manifest = scope.base == self._root.base
+        return found, Scope(found.resolver, target_base), in_manifest
 
     def _entered(self, node: JsonObject, scope: Scope) -> Scope:
         """The scope inside node: its own when it has an `$id`."""
         ident = node.get("$id")
         if not isinstance(ident, str) or ident.startswith("#"):
             return scope
-        base = urllib.parse.urljoin(scope.base, ident)
+        base = scope.key(ident)
         if base == scope.base:
             return scope
         resource = specification_of(node).create_resource(node)
@@ -267,11 +282,8 @@ class Dereferencer:
                 self._root_pointer,
             )
 
-    def _note_definition(self, ref: str, scope: Scope) -> None:
-        """Remember the manifest definition a reference like #/definitions/x
-        uses."""
-        if scope.base != self._root.base:
-            return
+    def _note_definition(self, ref: str) -> None:
+        """Remember the definition a reference like #/definitions/x uses."""
         fragment = urllib.parse.unquote(ref.partition("#")[2])
         parts = fragment.split("/")
         if len(parts) > 2 and parts[0] == "" and parts[1] == "definitions":

@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from app.errors import AuthError, GatewayError
+from app.plurals import agreeing
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +142,12 @@ def _warn_odd_ids(kind: str, odd: list[Any], listed: int) -> None:
     shown = ", ".join(repr(rid)[:40] for rid in odd[:ODD_IDS_SHOWN])
     more = f" and {len(odd) - ODD_IDS_SHOWN} more" if len(odd) > ODD_IDS_SHOWN else ""
     log.warning(
-        "%d of the %d %s the gateway listed have no whole-number id and "
+        "%d of the %d %s the gateway listed %s no whole-number id and "
         "cannot be picked (ids: %s%s)",
         len(odd),
         listed,
         kind,
+        agreeing(len(odd), "has", "have"),
         shown,
         more,
     )

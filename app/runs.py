@@ -20,6 +20,7 @@ from app.errors import GatewayError, JobError, PegasusError, UsageError
 from app.gateway import Gateway, job_body
 from app.jobs import Job, JobListener, follow
 from app.manifest import Script
+from app.parameter_checks import check_known_values
 from app.validation import field_errors, summary
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,8 @@ def check_args(script: Script, args: dict[str, Any]) -> None:
 
     A name the script does not list is refused even where its schema would
     let it pass: a misspelled `frm` would otherwise be ignored by the
-    engine, and the report run without the value meant.
+    engine, and the report run without the value meant. Time zones and the
+    period are checked as the engine would (app.parameter_checks).
     """
     if not script.usable:
         problems = "; ".join(str(p) for p in script.problems if p.severity == "error")
@@ -89,6 +91,8 @@ def check_args(script: Script, args: dict[str, Any]) -> None:
         raise UsageError(
             f"the parameters of {script.script!r} are not valid: {summary(errors)}"
         )
+    # What only the engine would otherwise find, after the job is made.
+    check_known_values(script, args)
 
 
 def unknown_parameters(script: Script, args: dict[str, Any]) -> list[str]:

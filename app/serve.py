@@ -9,6 +9,10 @@ Both servers answer only requests addressed to them by their loopback name
 (`Host: 127.0.0.1:PORT` or `localhost:PORT`). A web page that points a name
 of its own at 127.0.0.1 (DNS rebinding) sends its own name as the Host, and
 gets a 403 instead of an answer it could read.
+
+No proxy stands in front of them, so X-Forwarded-For and -Proto are not
+believed: uvicorn's default would let any local program claim to be
+another client (the sandbox's test clock answers loopback clients only).
 """
 
 import asyncio
@@ -106,6 +110,8 @@ def serve(make_app: AsgiFactory, *, name: str, port: int, banner: str = "") -> N
         access_log=False,
         lifespan="auto",
         timeout_graceful_shutdown=2,
+        # The client is the socket's peer, whatever a header says.
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
 

@@ -20,6 +20,7 @@ that runs a task now.
 import copy
 import datetime as dt
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,9 @@ TASK_KEYS_SET_HERE = ("tz", *DELIVERY_KEYS)
 # report's zone is the task's.
 PERIOD_PEG_TYPES = ("$from", "$to")
 TASK_PEG_TYPES = (*PERIOD_PEG_TYPES, "$tz")
+# The last moment the calendar has (9999-12-31T00:00Z, with room for any
+# zone's offset): a last run said to be later cannot be shown.
+LAST_MOMENT = 253_402_214_400.0
 # An address as mail servers take it, in the part a person can get wrong.
 _EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>.]+", re.ASCII)
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -288,6 +292,9 @@ def _last_run(value: Any) -> LastRun | None:
     fired = value.get("fired_at")
     job = value.get("job_id")
     if not isinstance(fired, int | float) or isinstance(fired, bool):
+        return None
+    if not (math.isfinite(fired) and 0 <= fired <= LAST_MOMENT):
+        log.warning("a task's last run at %r is not a time; not shown", fired)
         return None
     return LastRun(float(fired), job if isinstance(job, int) else None)
 

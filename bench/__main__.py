@@ -6,9 +6,11 @@ import sys
 from pathlib import Path
 
 from bench.figures import Figure
+from bench.qt_messages import quiet_platform_warnings
 
 
 def main() -> int:
+    quiet_platform_warnings()
     folder = Path(__file__).parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(folder)]))
     figures: list[Figure] = []

@@ -155,9 +155,9 @@ def test_a_required_list_starts_with_its_fewest_items_at_their_defaults(qtbot):
 
     assert form.values() == {"things": [{"name": "x"}] * 3}
     assert [row.editor.box.title() for row in form.editor("things").items] == [
-        "Item 1 *",
-        "Item 2 *",
-        "Item 3 *",
+        "Item 1",
+        "Item 2",
+        "Item 3",
     ]
 
 
@@ -248,7 +248,7 @@ def test_a_list_of_groups_shows_titled_items_with_their_defaults(qtbot):
 
     press(qtbot, bands.add_button)
     press(qtbot, bands.add_button)
-    assert [row.editor.box.title() for row in bands.items] == ["Band 1 *", "Band 2 *"]
+    assert [row.editor.box.title() for row in bands.items] == ["Band 1", "Band 2"]
     assert form.values() == {"bands": [{"over": 10.0}, {"over": 10.0}]}
 
     qtbot.keyClicks(form.editor("bands/1/label").line, "high")

@@ -260,7 +260,7 @@ def test_what_has_no_editor_yet_is_json_and_says_what_is_missing():
         ({"type": "boolean"}, "boolean", None),
         ({"type": ["integer", "null"]}, "nullable", None),
         ({"enum": [1, 2, 3]}, "choice", None),
-        ({"const": "fixed"}, "choice", None),
+        ({"const": "fixed"}, "constant", None),
     ],
 )
 def test_unknown_peg_types_fall_back_to_the_plain_type(schema, kind, resource):

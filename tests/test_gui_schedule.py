@@ -35,6 +35,7 @@ pytestmark = pytest.mark.slow
 JOB_WAIT_MS = 120_000
 TASK_NAME = "Morning idling"
 OPS_USER = 2  # ops@example.com in the demo fleet
+OPS_NAME = "Olivia Ortiz (ops)"
 
 
 @pytest.fixture
@@ -95,15 +96,14 @@ def fill_in_the_task(qtbot: QtBot, workspace: Workspace) -> None:
     editor.cron.preset.setCurrentIndex(editor.cron.preset.findData(DAILY))
     editor.cron.time_edit.setTime(QTime(7, 0))
 
-    # Users from the gateway's list, or typed as ids where it has none.
-    qtbot.waitUntil(
-        lambda: editor.users_picker.is_loaded() or editor.users_edit.isVisible(),
-        timeout=WAIT_MS,
-    )
-    if editor.users_edit.isVisible():
-        qtbot.keyClicks(editor.users_edit, str(OPS_USER))
-    else:
-        editor.users_picker.set_selected_ids([OPS_USER])
+    # Users picked by name from the sandbox's list (GET /api/users).
+    users = editor.users_picker
+    qtbot.waitUntil(users.is_loaded, timeout=WAIT_MS)
+    assert not editor.users_edit.isVisibleTo(editor)
+    qtbot.keyClicks(users.filter, "ops")
+    assert users.visible_names() == [OPS_NAME]
+    qtbot.mouseClick(users.select_button, Qt.MouseButton.LeftButton)
+    assert users.selected_ids() == [OPS_USER]
 
     vehicles = editor.form.editor("vehicles")
     assert vehicles is not None

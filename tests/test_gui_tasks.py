@@ -130,14 +130,26 @@ def test_the_editor_says_what_stops_a_task_and_sends_nothing(
 ) -> None:
     editor = open_editor(qtbot, signed_in)
 
+    # A recipient that is not an address is refused at the field, as typed,
+    # and Save waits for it to be fixed.
     qtbot.keyClicks(editor.recipients_edit, "ops@example.com, boss@example")
-    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
-    assert editor.problem_label.text() == (
+    assert editor.recipients_error.isVisible()
+    assert editor.recipients_error.text() == (
         "'boss@example' is not an email address; give addresses like "
-        "ops@example.com, separated by commas."
+        "ops@example.com, separated by commas"
     )
+    assert not editor.save_button.isEnabled()
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    editor.recipients_edit.setText("not an email")
+    assert editor.recipients_error.text().startswith("'not' is not an email")
+    assert not editor.save_button.isEnabled()
+    qtbot.keyClick(editor.recipients_edit, Qt.Key.Key_Return)
+    assert signed_in.schedules.editor is editor
+    assert gateway.get("/api/tasks").json()["data"] == []
 
     editor.recipients_edit.setText("ops@example.com")
+    assert not editor.recipients_error.isVisible()
+    assert editor.save_button.isEnabled()
     editor.cron.expression_edit.setText("0 0 31 2 *")
     assert editor.schedules() == ["0 0 31 2 *"]
     assert editor.cron.status_label.text().startswith("Not a schedule: ")
@@ -165,14 +177,20 @@ def test_two_schedules_are_sent_as_a_list(
     editor.cron.expression_edit.setText("@daily")
     qtbot.mouseClick(editor.add_button, Qt.MouseButton.LeftButton)
     editor.cron.expression_edit.setText("30 12 * * 1-5")
-    editor.users_picker.set_selected_ids([2])
-    editor.users_edit.setText("2")
+    # The sandbox lists its users: they are picked by name, not typed.
+    users = editor.users_picker
+    qtbot.waitUntil(users.is_loaded, timeout=WAIT_MS)
+    assert not editor.users_edit.isVisibleTo(editor)
+    qtbot.keyClicks(users.filter, "ops")
+    assert users.visible_names() == ["Olivia Ortiz (ops)"]
+    qtbot.mouseClick(users.select_button, Qt.MouseButton.LeftButton)
 
     with qtbot.waitSignal(signed_in.schedules.task_saved, timeout=WAIT_MS):
         qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
 
     (task,) = gateway.get("/api/tasks").json()["data"]
     assert task["schedule"] == ["@daily", "30 12 * * 1-5"]
+    assert task["processes"][0][1]["users"] == [2]
     assert task["processes"][0][1]["back"] == {"days": 7, "hours": 0}
 
 

@@ -14,6 +14,7 @@ import httpx
 import psutil
 import pytest
 from support.servers import closed_port, recording
+from support.small_gateway import small_gateway
 from support.trips import assert_plausible_trips
 
 from app.children import app_command
@@ -186,26 +187,21 @@ def demo_token(stack: DemoStack) -> str:
     return token
 
 
-def test_a_job_that_ends_in_error_exits_1_with_its_message(
-    demo_stack: DemoStack, tmp_path: Path
-) -> None:
-    values = {**PERIOD, "vehicles": [999]}
+def test_a_job_that_ends_in_error_exits_1_with_its_message(tmp_path: Path) -> None:
+    # A failure only the engine can find, once the job runs: the parameters
+    # themselves pass every check made before the job is created.
+    manifest = {"scripts": [{"script": "s", "title": "S", "schedule": False}]}
+    reason = "rawdata request failed: 503 the gateway is busy"
 
-    result = on_demo(
-        demo_stack,
-        "--script",
-        "trips",
-        "--args",
-        json.dumps(values),
-        "--out",
-        str(tmp_path / "out"),
-    )
+    with small_gateway(manifest, job_id=7, error=reason) as (url, gateway_log):
+        result = run_app(
+            "--gateway", url, "--token", "t", "--script", "s",
+            "--out", str(tmp_path / "out"),
+        )  # fmt: skip
 
     stderr = assert_clean_failure(result, 1)
-    last = stderr.splitlines()[-1]
-    assert last.startswith("error: job ")
-    assert "(trips) ended in error" in last
-    assert "999" in last
+    assert stderr.splitlines()[-1] == f"error: job 7 (s) ended in error: {reason}"
+    assert len(gateway_log.job_args) == 1
     assert not (tmp_path / "out").exists()
 
 
@@ -386,7 +382,7 @@ def deep_args_file(tmp_path: Path) -> str:
         ),
         pytest.param(
             "@/dev/zero",
-            "the args file /dev/zero is larger than 5 MB",
+            "cannot read the args file /dev/zero: it is not a regular file",
             marks=pytest.mark.skipif(
                 not Path("/dev/zero").exists(), reason="no /dev/zero here"
             ),
@@ -648,7 +644,7 @@ def test_a_misspelled_parameter_exits_2_listing_the_reports_own(
     )
 
 
-def test_a_period_that_has_not_begun_exits_1_saying_so(
+def test_a_period_that_has_not_begun_exits_2_before_the_job_is_made(
     demo_stack: DemoStack, tmp_path: Path
 ) -> None:
     # The demo user's zone, where "tomorrow" is meant.
@@ -661,10 +657,10 @@ def test_a_period_that_has_not_begun_exits_1_saying_so(
         "--out", str(tmp_path / "out"),
     )  # fmt: skip
 
-    stderr = assert_clean_failure(result, 1)
-    assert stderr.splitlines()[-1].endswith(
-        f"ended in error: the period starts at {values['from']} (America/New_York), "
-        "after the report was started: nothing has happened in it yet"
+    stderr = assert_clean_failure(result, 2)
+    assert stderr == (
+        f"error: parameter 'from' is {values['from']}, after now: this report "
+        "takes only a period that has begun\n"
     )
     assert not (tmp_path / "out").exists()
 

@@ -28,6 +28,10 @@ HEX_TOKEN = "0123456789abcdef" * 3 + "01234567"
         ),
         ('{"Authenticate": "abc"}', '{"Authenticate": ***}'),
         ("PEGASUS_TOKEN=xyz", "PEGASUS_TOKEN=***"),
+        ('{"access_token": "abc", "n": 1}', '{"access_token": ***, "n": 1}'),
+        ("GET /x?token=abc&page=2", "GET /x?token=***&page=2"),
+        ("'passwd': 'pw' and more", "'passwd': *** and more"),
+        ("db_password: hunter2 (from env)", "db_password: *** (from env)"),
     ],
 )
 def test_each_form_of_secret_is_masked(line: str, shown: str) -> None:
@@ -41,6 +45,9 @@ def test_each_form_of_secret_is_masked(line: str, shown: str) -> None:
         "GET http://127.0.0.1:8000/api/user -> 200 in 3 ms",
         "job 12 trips: running 40%",
         "--passwords-file is not an option",
+        "field tz cannot show '../../etc/passwd': not one of the choices",
+        'cannot open "C:\\etc\\token": no such file',
+        "cannot read /etc/passwd: permission denied",
     ],
 )
 def test_ordinary_text_is_left_alone(line: str) -> None:

@@ -9,6 +9,8 @@ errors are cut to a readable length (app/display_text.py): the delegate
 measures them at every repaint.
 """
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
@@ -45,10 +47,14 @@ from app.display_text import (
     clipped,
     one_line,
 )
-from app.manifest import Script
 from widgets.icons import WARNING_ICON, category_icon, icon, icon_from_bytes
 from widgets.plain_text import plain_label, tooltip
 from widgets.theme import ACCENT, DISABLED_TEXT, ERROR_TEXT, MUTED, TEXT
+
+# app.manifest (and jsonschema under it) is loaded with the first catalog,
+# not to show the empty view.
+if TYPE_CHECKING:
+    from app.manifest import Script
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 SCRIPT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -123,7 +129,7 @@ class CatalogView(QWidget):
         self._stack.setCurrentWidget(self._message)
 
     def show_catalog(
-        self, groups: list[tuple[str, list[Script]]], engine_errors: list[str]
+        self, groups: "list[tuple[str, list[Script]]]", engine_errors: list[str]
     ) -> None:
         """Fill the tree: one header per category, a row per report."""
         self.model.clear()
@@ -223,6 +229,8 @@ class CatalogView(QWidget):
     def _on_tree_current_changed(
         self, current: QModelIndex, _previous: QModelIndex
     ) -> None:
+        from app.manifest import Script
+
         if current.data(KIND_ROLE) != REPORT:
             return
         script = current.data(SCRIPT_ROLE)
@@ -240,7 +248,7 @@ def _header_item(label: str, count: int) -> QStandardItem:
     return item
 
 
-def _report_item(script: Script) -> QStandardItem:
+def _report_item(script: "Script") -> QStandardItem:
     title = one_line(script.title, TITLE_LIMIT)
     desc = one_line(script.desc, DESCRIPTION_LIMIT)
     item = QStandardItem(category_icon(script.category), title)

@@ -4,8 +4,13 @@ The form shows one editor per schema property (see widgets/fields/), gives
 back the JSON payload with values(), and shows at each field the errors the
 controller found with app.validation.field_errors. It does no I/O: the
 gateway's lists of vehicles, groups, ... are handed to it when they arrive.
+
+Keys the schema has no field for are kept in an "Other values" row (see
+widgets/fields/other_values.py). A schema whose value is not an object (a
+list, a text) is one field for the whole value, at path "".
 """
 
+import copy
 import itertools
 import logging
 import weakref
@@ -26,13 +31,17 @@ from app.forms import (
     FormState,
     form_fields,
     initial_values,
+    root_field,
 )
+from app.manifest import is_object_form
+from app.plurals import counted
 from app.recursion import ReferenceTargets
 from app.schema_merge import form_note
 from widgets.fields import EDITORS, EditorEnv, FieldEditor
-from widgets.fields.base import ERROR_COLOR
+from widgets.fields.base import EMPTY, ERROR_COLOR
 from widgets.fields.dates import DateTimeEditor
-from widgets.fields.logic_rows import rows_for, start_rows
+from widgets.fields.logic_rows import LiveRows, rows_for, start_rows
+from widgets.fields.other_values import OtherValues
 from widgets.fields.period import PeriodLink
 from widgets.fields.rows import FieldRow, FieldRows
 from widgets.plain_text import plain_label
@@ -82,7 +91,14 @@ class ReportForm(QWidget):
         self._adopted: weakref.WeakSet[FieldEditor] = weakref.WeakSet()
         self._errors: dict[str, str] = {}
         self._quiet = False
+        # A field changed while the form was quiet: one pass when it is not.
+        self._changed_quietly = False
         self.period: PeriodLink | None = None
+        # The whole value is one field (a schema that is not an object).
+        self._whole_field = False
+        # What the value of an object form would not be unless the user
+        # edits it: something given that is not an object, kept as given.
+        self._given_whole: Any = EMPTY
 
         # Errors of the form as a whole, or of no field shown, go up here.
         # TODO(forms): unlike a field's error line, this one appears and goes,
@@ -104,12 +120,14 @@ class ReportForm(QWidget):
         self.intro.hide()
 
         self.rows = FieldRows([], self._env())
+        self.other = OtherValues({}, "")
         content = QWidget()
         self._content = QVBoxLayout(content)
         self._content.setContentsMargins(0, 0, 6, 0)
         self._content.setSpacing(10)
         self._content.addWidget(self.intro)
         self._content.addWidget(self.rows)
+        self._content.addWidget(self.other)
         self._content.addStretch(1)
 
         self.scroll_area = QScrollArea(self)
@@ -130,18 +148,31 @@ class ReportForm(QWidget):
     ) -> None:
         """Rebuild the fields for a resolved schema and fill in their defaults."""
         self._context = context if context is not None else FormContext()
-        self._specs = form_fields(schema)
-        self._names = form_names(schema)
+        self._whole_field = not is_object_form(schema)
+        self._given_whole = EMPTY
+        if self._whole_field:
+            self._specs = [root_field(schema)]
+            self._names = {""}
+        else:
+            self._specs = form_fields(schema)
+            self._names = form_names(schema)
         self._note = form_note(schema)
         self._references = ReferenceTargets(schema)
 
         self._quiet = True
         try:
             old = self.rows
-            self.rows = rows_for(schema, self._specs, "", self._env())
+            if self._whole_field:
+                # TODO(forms): the items of a list that is the whole value
+                # have paths "/0", its errors "0": they show above the form,
+                # not at their rows.
+                self.rows = FieldRows(self._specs, self._env())
+            else:
+                self.rows = rows_for(schema, self._specs, "", self._env())
             self._content.replaceWidget(old, self.rows)
             old.hide()
             old.deleteLater()
+            self._replace_other(schema)
 
             # A new form is read from its top, not where the last one was left.
             self.scroll_area.verticalScrollBar().setValue(0)
@@ -154,13 +185,16 @@ class ReportForm(QWidget):
             self._errors = {}
             self._show_message(self._note)
             self.rows.changed.connect(self._on_rows_changed)
+            if isinstance(self.rows, LiveRows):
+                self.rows.rebuilt.connect(self._on_rows_rebuilt)
             for editor in self.rows.editors():
                 editor.reload_requested.connect(self.resource_reload_requested)
             self._adopted = weakref.WeakSet(self.rows.editors())
             self._needed = self.resources_needed()
         finally:
             self._quiet = False
-        log.debug("form built: %d fields", len(self._specs))
+            self._changed_quietly = False
+        log.debug("form built: %s", counted(len(self._specs), "field"))
         self._emit()
 
     def set_intro(self, text: str) -> None:
@@ -175,26 +209,50 @@ class ReportForm(QWidget):
         """The editor of a field, by path ("min_idle", "prefs/distance")."""
         return next((e for e in self.rows.editors() if e.spec.path == path), None)
 
-    def values(self) -> dict[str, Any]:
-        """The JSON payload: only fields with a value; empty optional ones left out."""
-        return self.rows.values()
+    def values(self) -> Any:
+        """The JSON payload: only fields with a value; empty optional ones left out.
 
-    def set_values(self, values: dict[str, Any]) -> None:
+        Keys of no field come back from the Other values row. A form of one
+        field for the whole value gives that value; empty, it is "" for text
+        and null for anything else (there is no leaving the value out).
+        """
+        if self._whole_field:
+            value = self.rows.values().get("", EMPTY)
+            if value is EMPTY:
+                return "" if self._specs[0].schema.get("type") == "string" else None
+            return value
+        if self._given_whole is not EMPTY:
+            return copy.deepcopy(self._given_whole)
+        return {**self.other.value(), **self.rows.values()}
+
+    def set_values(self, values: Any) -> None:
         """Show exactly these values; fields not among them are emptied.
 
-        A required date-time cannot be empty: without a value it keeps its own.
+        A required date-time cannot be empty: without a value it keeps its
+        own. Keys of no field go to the Other values row; a value that is
+        not an object, given to a form of fields, is kept and given back as
+        it is until a field is edited (its error is shown above the fields).
         """
-        unknown = set(values) - self._names
-        if unknown:
-            log.info(
-                "the form has no field for %s; ignored", ", ".join(sorted(unknown))
-            )
-
         self._quiet = True
         try:
-            self.rows.set_values(values)
+            if self._whole_field:
+                self.rows.set_values({"": values})
+            elif isinstance(values, dict):
+                self._given_whole = EMPTY
+                self.rows.set_values(values)
+                self.other.set_value(
+                    {k: v for k, v in values.items() if k not in self._names}
+                )
+            else:
+                log.warning("the form's values are not an object; kept as given")
+                self.rows.set_values({})
+                self.other.set_value({})
+                self._given_whole = copy.deepcopy(values)
         finally:
             self._quiet = False
+        if self._changed_quietly:
+            self._changed_quietly = False
+            self._follow_fields()
         self._emit()
 
     def state(self) -> FormState:
@@ -208,8 +266,12 @@ class ReportForm(QWidget):
         A quick period (Last month, ...) is chosen again, so it is computed
         for today; a custom one keeps its dates.
         """
-        names = self._names
-        self.set_values({k: v for k, v in state.values.items() if k in names})
+        names, values = self._names, state.values
+        if isinstance(values, dict) and not self._whole_field:
+            # Keys of no field are the user's too where the schema allows them.
+            kept = self.other.wanted
+            values = {k: v for k, v in values.items() if k in names or kept}
+        self.set_values(values)
         if self.period is not None and state.period not in (None, CUSTOM_PERIOD):
             self.period.choose(str(state.period))
 
@@ -220,7 +282,7 @@ class ReportForm(QWidget):
         rather than what the schema says of it.
         """
         self._errors = dict(errors)
-        left = self.rows.show_errors(errors)
+        left = self.other.show_errors(self.rows.show_errors(errors))
         lines = [self._note] if self._note else []
         lines += [left.pop("")] if "" in left else []
         lines += [f"{path}: {message}" for path, message in sorted(left.items())]
@@ -228,11 +290,14 @@ class ReportForm(QWidget):
 
     def input_problems(self) -> dict[str, str]:
         """{field path: problem} of the fields whose text is not a value."""
-        return {
+        problems = {
             editor.spec.path: problem
             for editor in self.rows.editors()
             if (problem := editor.input_problem())
         }
+        if problem := self.other.input_problem():
+            problems.setdefault("", f"Other values {problem}")
+        return problems
 
     def set_resource_choices(self, resource: str, items: ResourceItems) -> None:
         """Give the pickers of a resource its (id, name) list.
@@ -276,26 +341,59 @@ class ReportForm(QWidget):
         for editor in self.rows.editors():
             editor.set_resource_choices(resource, items)
 
-    def _link_period(self) -> PeriodLink | None:
-        """A period choice above `from`/`to` when the form has both."""
+    def _link_period(self, period: str | None = None) -> PeriodLink | None:
+        """A period choice above `from`/`to` when the form has both.
+
+        period: the choice to start from (one made before the fields were
+        built again); else Custom for written defaults, else the default.
+        """
+        ends = self._period_ends()
+        if ends is None:
+            return None
+
+        (start_row, start), (end_row, end) = ends
+        link = PeriodLink(start, end, self._zone, self._context, self.rows)
+        first = min(start_row, end_row, key=self.rows.rows.index)
+        self.rows.insert_before(first.spec.path, "Period", link.combo)
+
+        written = start_row.spec.has_default or end_row.spec.has_default
+        link.choose(period or (CUSTOM_PERIOD if written else DEFAULT_PERIOD))
+        for row in self.rows.rows:
+            if row.spec.peg_type == TZ_PEG_TYPE:
+                link.follow_zone(row.editor)
+        return link
+
+    def _period_ends(
+        self,
+    ) -> tuple[tuple[FieldRow, DateTimeEditor], tuple[FieldRow, DateTimeEditor]] | None:
+        """The rows and editors of `from` and `to`, if the form has both."""
         ends: dict[str, tuple[FieldRow, DateTimeEditor]] = {}
         for row in self.rows.rows:
             if isinstance(row.editor, DateTimeEditor) and row.spec.peg_type:
                 ends.setdefault(row.spec.peg_type, (row, row.editor))
         if "$from" not in ends or "$to" not in ends:
             return None
+        return ends["$from"], ends["$to"]
 
-        (start_row, start), (end_row, end) = ends["$from"], ends["$to"]
-        link = PeriodLink(start, end, self._zone, self._context, self.rows)
-        first = min(start_row, end_row, key=self.rows.rows.index)
-        self.rows.insert_before(first.spec.path, "Period", link.combo)
+    def _on_rows_rebuilt(self) -> None:
+        """Fields a condition built again are linked to the period choice
+        again, which keeps what was chosen."""
+        link, ends = self.period, self._period_ends()
+        zones = [r.editor for r in self.rows.rows if r.spec.peg_type == TZ_PEG_TYPE]
+        if link is not None and ends is not None:
+            same = (link.start, link.end) == (ends[0][1], ends[1][1])
+            if same and link.zones == zones:
+                return
 
-        written = start_row.spec.has_default or end_row.spec.has_default
-        link.choose(CUSTOM_PERIOD if written else DEFAULT_PERIOD)
-        for row in self.rows.rows:
-            if row.spec.peg_type == TZ_PEG_TYPE:
-                row.editor.changed.connect(link.refresh)
-        return link
+        chosen = link.period() if link is not None else None
+        if link is not None:
+            link.unlink()
+            if isinstance(self.rows, LiveRows):
+                self.rows.remove_before(link.combo)
+            link.deleteLater()
+        self.period = self._link_period(chosen)
+        log.debug("the period choice follows the rebuilt fields")
+        self._chain_tabs()
 
     def _zone(self) -> str:
         """The report's time zone: its `$tz` field, else the user's."""
@@ -305,8 +403,17 @@ class ReportForm(QWidget):
                 return value
         return self._context.tz
 
+    def _replace_other(self, schema: dict[str, Any]) -> None:
+        """A new Other values row for the keys of no field of schema."""
+        old = self.other
+        self.other = OtherValues({} if self._whole_field else schema, "")
+        self._content.replaceWidget(old, self.other)
+        old.hide()
+        old.deleteLater()
+        self.other.changed.connect(self._on_rows_changed)
+
     def _chain_tabs(self) -> None:
-        chain = self.rows.focus_chain()
+        chain = self.rows.focus_chain() + self.other.focus_widgets()
         for before, after in itertools.pairwise(chain):
             QWidget.setTabOrder(before, after)
 
@@ -343,11 +450,23 @@ class ReportForm(QWidget):
             self.resources_needed_changed.emit(added)
 
     def _on_rows_changed(self) -> None:
+        if self._quiet:
+            # Values being loaded change every field: each change re-showing
+            # every error would make loading N fields take N*N steps.
+            self._changed_quietly = True
+            return
+
+        # An edit makes the form's value its fields' again.
+        self._given_whole = EMPTY
+        self._follow_fields()
+        self._emit()
+
+    def _follow_fields(self) -> None:
+        """New editors get their lists; errors and unreadable texts show."""
         self._adopt_new_editors()
         # Typing shows at once whether the text can be read, with or
         # without a controller checking the values.
         self.set_errors(self._errors)
-        self._emit()
 
     def _emit(self) -> None:
         if not self._quiet:

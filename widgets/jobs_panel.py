@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -68,12 +69,14 @@ class JobsPanel(QWidget):
             says which and where it is.
         open_refused(str): a file that is not a report file was not opened;
             the message says where it is saved.
+        has_jobs_changed(bool): the first job came, or the jobs were cleared.
     """
 
     download_requested = Signal(object, str)
     download_folder_change_requested = Signal()
     open_failed = Signal(str)
     open_refused = Signal(str)
+    has_jobs_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,6 +124,7 @@ class JobsPanel(QWidget):
         self._stack = QStackedWidget()
         self._stack.addWidget(empty)
         self._stack.addWidget(self.table)
+        self._show_table(False)
 
         self.folder_label = plain_label()
         self.folder_label.setObjectName("muted")
@@ -139,6 +143,7 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 10)
         layout.addLayout(top)
+        self._layout, self._top = layout, top
         layout.addWidget(self._stack, 1)
 
         self._timer = QTimer(self)
@@ -157,7 +162,10 @@ class JobsPanel(QWidget):
     def show_job(self, job: Job) -> None:
         """Add a job or show its new state."""
         self.model.upsert(job)
-        self._stack.setCurrentWidget(self.table)
+        first = not self.has_jobs()
+        self._show_table(True)
+        if first:
+            self.has_jobs_changed.emit(True)
         self._refresh_files(job.id)
         if not job.finished and not self._timer.isActive():
             self._timer.start()
@@ -167,7 +175,43 @@ class JobsPanel(QWidget):
         self.model.clear()
         self._when_saved.clear()
         self._timer.stop()
-        self._stack.setCurrentIndex(0)
+        had_jobs = self.has_jobs()
+        self._show_table(False)
+        if had_jobs:
+            self.has_jobs_changed.emit(False)
+
+    def _show_table(self, shown: bool) -> None:
+        """The table, or the "No reports run yet" line, sized to itself.
+
+        A stack is as tall as its tallest page: the empty table, hidden,
+        would keep the one line as tall as a table.
+        """
+        policy = QSizePolicy.Policy
+        self.table.setSizePolicy(
+            policy.Expanding, policy.Expanding if shown else policy.Ignored
+        )
+        self._stack.setCurrentIndex(1 if shown else 0)
+        self._stack.updateGeometry()
+
+    def wanted_height(self) -> int:
+        """The height that shows the title and every job without scrolling
+        (or, with no jobs, the title and its one line)."""
+        if not self.has_jobs():
+            return self.minimumSizeHint().height()
+        margins = self._layout.contentsMargins()
+        table = self.table
+        rows = sum(table.rowHeight(r) for r in range(self.model.rowCount()))
+        shown = table.horizontalHeader().sizeHint().height() + rows
+        shown += 2 * table.frameWidth()
+        if table.horizontalScrollBar().isVisible():
+            shown += table.horizontalScrollBar().height()
+        top = self._top.sizeHint().height()
+        spacing = max(self._layout.spacing(), 0)
+        return margins.top() + top + spacing + shown + margins.bottom()
+
+    def has_jobs(self) -> bool:
+        """Whether the table is shown, not the "No reports run yet" line."""
+        return self._stack.currentWidget() is self.table
 
     def file_download_started(self, job_id: int, name: str) -> None:
         self.model.update_file(job_id, name, state="downloading", received=0)

@@ -13,6 +13,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -28,9 +29,6 @@ from PySide6.QtWidgets import (
 
 from app import APP_NAME, __version__
 from app.display_text import STATUS_LIMIT, TITLE_LIMIT, one_line
-from app.forms import FormContext
-from app.manifest import Script
-from app.task_shapes import Task
 from widgets.banner import Banner
 from widgets.catalog import CatalogView
 from widgets.icons import APP_ICON, icon
@@ -38,8 +36,15 @@ from widgets.jobs_panel import JobsPanel
 from widgets.plain_text import message_box, plain_label, tooltip
 from widgets.report_page import ReportPage
 from widgets.sign_in import SignInDialog
-from widgets.task_editor import TaskEditor
 from widgets.task_list import TaskList
+
+# The task editor, with its form and cron code, is imported when the first
+# one is opened: nothing of it is needed to show the window.
+if TYPE_CHECKING:
+    from app.forms import FormContext
+    from app.manifest import Script
+    from app.task_shapes import Task
+    from widgets.task_editor import TaskEditor
 
 DEFAULT_SIZE = (1200, 780)
 # Small enough for a 1024x600 netbook screen with its panels, large enough
@@ -52,6 +57,9 @@ CATALOG_MIN_WIDTH = 200
 JOBS_SPLIT = (480, 237)
 # And a lower one: the jobs give up 1 pixel in 4.
 JOBS_STRETCH = (3, 1)
+# Before the first job the panel says only "No reports run yet": it keeps
+# its smallest height and every other pixel goes to the form.
+NO_JOBS_STRETCH = (1, 0)
 QUIT_TEXT = (
     "{count} reports are still running on the gateway; they will finish there, "
     "but this window stops following them. Quit anyway?"
@@ -142,6 +150,13 @@ class MainWindow(QMainWindow):
         right.setSizes(list(JOBS_SPLIT))
         right.setChildrenCollapsible(False)
         self.jobs_splitter = right
+        # Whether the split is the user's (dragged, or restored from last
+        # time): then it stays as it is, jobs or not.
+        self._jobs_split_kept = False
+        right.splitterMoved.connect(self._on_jobs_splitter_moved)
+        self.jobs_panel.has_jobs_changed.connect(self._on_jobs_panel_has_jobs_changed)
+        self.jobs_panel.model.rowsInserted.connect(self._on_jobs_model_rows_inserted)
+        self._fit_jobs_split()
 
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.catalog)
@@ -266,24 +281,64 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(QByteArray(layout.catalog_split))
         if layout.jobs_split:
             self.jobs_splitter.restoreState(QByteArray(layout.jobs_split))
+            self._keep_jobs_split()
 
     def saved_layout(self) -> Layout:
         return Layout(
             geometry=bytes(self.saveGeometry().data()),
             state=bytes(self.saveState().data()),
             catalog_split=bytes(self.splitter.saveState().data()),
-            jobs_split=bytes(self.jobs_splitter.saveState().data()),
+            # Only a split the user chose: one made for "no jobs yet" would
+            # leave the jobs no room next time.
+            jobs_split=(
+                bytes(self.jobs_splitter.saveState().data())
+                if self._jobs_split_kept
+                else b""
+            ),
         )
+
+    def _fit_jobs_split(self) -> None:
+        """The jobs panel as small as its jobs let it be, up to a share."""
+        if self._jobs_split_kept:
+            return
+        splitter = self.jobs_splitter
+        total = sum(splitter.sizes()) or sum(JOBS_SPLIT)
+        # As tall as the jobs need, up to a third: a first job does not
+        # take room the form could use.
+        jobs = self.jobs_panel.wanted_height()
+        if self.jobs_panel.has_jobs():
+            share = total * JOBS_SPLIT[1] // sum(JOBS_SPLIT)
+            jobs = min(jobs, share)
+        stretch = JOBS_STRETCH if jobs >= total // 4 else NO_JOBS_STRETCH
+        splitter.setStretchFactor(0, stretch[0])
+        splitter.setStretchFactor(1, stretch[1])
+        splitter.setSizes([max(total - jobs, 0), jobs])
+
+    def _keep_jobs_split(self) -> None:
+        self._jobs_split_kept = True
+        self.jobs_splitter.setStretchFactor(0, JOBS_STRETCH[0])
+        self.jobs_splitter.setStretchFactor(1, JOBS_STRETCH[1])
+
+    def _on_jobs_splitter_moved(self, _position: int, _index: int) -> None:
+        self._keep_jobs_split()
+
+    def _on_jobs_panel_has_jobs_changed(self, _has_jobs: bool) -> None:
+        self._fit_jobs_split()
+
+    def _on_jobs_model_rows_inserted(self, *_where: object) -> None:
+        self._fit_jobs_split()
 
     def new_task_editor(
         self,
-        script: Script,
-        context: FormContext,
+        script: "Script",
+        context: "FormContext",
         *,
-        task: Task | None = None,
+        task: "Task | None" = None,
         language: str = "en",
-    ) -> TaskEditor:
+    ) -> "TaskEditor":
         """A task editor for script, over this window (the controller opens it)."""
+        from widgets.task_editor import TaskEditor
+
         return TaskEditor(script, context, self, task=task, language=language)
 
     # -- closing ----------------------------------------------------------------

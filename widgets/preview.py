@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QByteArray,
     QIODevice,
     QMessageLogContext,
+    QRect,
     Qt,
     QtMsgType,
     qInstallMessageHandler,
@@ -32,6 +33,7 @@ from app.display_text import (
 )
 from app.forms import FormContext
 from app.manifest import Script
+from app.plurals import counted
 from app.runs import local_zone
 from app.validation import field_errors
 from widgets.form import ReportForm
@@ -45,23 +47,35 @@ MARGIN = 16
 # A form taller than this is cut: a picture of metres is no use to anyone.
 MAX_HEIGHT = 8000
 SAMPLE_COUNT = 5
+# Rounds of events a form gets to lay itself out: a level of nesting or two
+# each, far more than any form nests.
+SETTLE_ROUNDS = 40
 
 
 def render_form(
     script: Script, values: dict[str, Any] | None = None
 ) -> tuple[bytes, dict[str, Any]]:
     """The PNG of script's form, filled with values; and the values it sends."""
+    with drawn_form(script, values) as (card, form):
+        return _png_of(card), form.values()
+
+
+@contextmanager
+def drawn_form(
+    script: Script, values: dict[str, Any] | None = None
+) -> Iterator[tuple[QWidget, ReportForm]]:
+    """The card of script's form as the picture shows it: filled with values,
+    laid out offscreen at the picture's size. Gone once the block ends."""
     _application()
     with _qt_messages_logged():
         card, form = _card(script)
         try:
             _fill(form, script, values)
-            sent = form.values()
-            picture = _png_of(card, form)
+            _lay_out(card, form)
+            yield card, form
         finally:
             card.close()
             card.deleteLater()
-    return picture, sent
 
 
 @contextmanager
@@ -88,6 +102,8 @@ def _card(script: Script) -> tuple[QWidget, ReportForm]:
     title = plain_label(one_line(script.title, TITLE_LIMIT))
     title.setObjectName("reportTitle")
     form = ReportForm()
+    # Drawn as in the window's report page.
+    form.setObjectName("reportForm")
     # The card is as tall as the form: the picture needs no scroll bar.
     form.scroll_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
@@ -124,13 +140,38 @@ def _fill(form: ReportForm, script: Script, values: dict[str, Any] | None) -> No
     errors.update(form.input_problems())
     form.set_errors(errors)
     if errors:
-        log.info("the values of %s have %d problems", script.script, len(errors))
+        problems = counted(len(errors), "problem")
+        log.info("the values of %s have %s", script.script, problems)
 
 
-def _png_of(card: QWidget, form: ReportForm) -> bytes:
-    """The whole card, its form unscrolled, as PNG bytes."""
+def _settle(card: QWidget) -> None:
+    """Let Qt finish laying out the card before it is measured or drawn.
+
+    A window does this between events; here no event loop runs. Until
+    every nested layout has passed its new size up (a level per round of
+    events), a list inside a list item keeps the height it had before it
+    was filled, and its items are drawn crushed.
+    """
+    for _ in range(SETTLE_ROUNDS):
+        before = _geometries(card)
+        QApplication.processEvents()
+        if _geometries(card) == before:
+            return
+    log.debug("the form's layout still moved after %d rounds", SETTLE_ROUNDS)
+
+
+def _geometries(card: QWidget) -> list[QRect]:
+    return [w.geometry() for w in [card, *card.findChildren(QWidget)]]
+
+
+def _lay_out(card: QWidget, form: ReportForm) -> None:
+    """Size the card to show the whole form, unscrolled."""
+    # Styled before the first layout: a widget polished later changes size,
+    # which a window's event loop would pass up through the nested layouts.
+    card.ensurePolished()
     card.resize(WIDTH, 400)
     card.show()
+    _settle(card)
     content, layout = form.scroll_area.widget(), card.layout()
     if content is None or layout is None:
         raise RuntimeError("the form has no fields' area to draw")
@@ -142,13 +183,18 @@ def _png_of(card: QWidget, form: ReportForm) -> bytes:
     around += form.sizeHint().height() - form.scroll_area.sizeHint().height()
     card.resize(WIDTH, min(height + max(around, 0) + MARGIN, MAX_HEIGHT))
     layout.activate()
+    _settle(card)
     # Size hints leave out a little (a wrapped line, the area's frame): grow
     # by what the scroll area still hides, once.
     hidden = content.height() - form.scroll_area.viewport().height()
     if hidden > 0:
         card.resize(WIDTH, min(card.height() + hidden, MAX_HEIGHT))
         layout.activate()
+        _settle(card)
 
+
+def _png_of(card: QWidget) -> bytes:
+    """The card as PNG bytes."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)

@@ -9,10 +9,12 @@ attention, and beside it a line says why Run is disabled, or what Run will
 do; the controller decides both from the values. "JSON body" shows the very
 body Run would send (widgets/request_body.py). Run is also on Ctrl+Return.
 The manifest's title and description are shown cut to a readable length.
+The form code, and the schema code under it, is imported when the first
+form is built, so that it does not delay showing the window.
 """
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QKeySequence
@@ -36,10 +38,7 @@ from app.display_text import (
     clipped,
     one_line,
 )
-from app.forms import FormContext, FormState
-from app.manifest import Script
 from widgets.app_page import AppPage
-from widgets.form import ReportForm
 from widgets.icons import (
     FALLBACK_REPORT_ICON,
     category_icon,
@@ -47,13 +46,21 @@ from widgets.icons import (
     icon_from_bytes,
 )
 from widgets.plain_text import plain_label, tooltip
-from widgets.report_forms import KeptForm, KeptForms
 from widgets.request_body import RequestBodyView
+
+if TYPE_CHECKING:
+    from app.forms import FormContext, FormState
+    from app.manifest import Script
+    from widgets.form import ReportForm
+    from widgets.report_forms import KeptForm, KeptForms
 
 ICON_SIZE = 36
 APP_TAB = "Report page"
 FORM_TAB = "Form"
 BODY_MINIMUM_HEIGHT = 120
+# What the JSON body gets when shown: enough lines to read a body, up to
+# three fifths of the room; a height the user dragged it to is kept instead.
+BODY_SHOWN_HEIGHT = 360
 
 
 class ReportPage(QWidget):
@@ -96,11 +103,12 @@ class ReportPage(QWidget):
         self.run_action.triggered.connect(self._on_run_action_triggered)
         self.addAction(self.run_action)
 
-        # The forms: an empty one until a report is shown, then the kept ones.
+        # The forms: an empty one until a report is shown, then the kept ones;
+        # each is built when first needed.
         self._forms = QStackedWidget()
-        self._blank = self._new_form()
-        self.form = self._blank
-        self._kept = KeptForms(self._forms)
+        self._blank: ReportForm | None = None
+        self._shown: ReportForm | None = None
+        self._kept_forms: KeptForms | None = None
         self._current: KeptForm | None = None
 
         self._stack = QStackedWidget()
@@ -213,9 +221,34 @@ class ReportPage(QWidget):
         self.center.setStretchFactor(0, 3)
         self.center.setStretchFactor(1, 1)
         self.center.setChildrenCollapsible(False)
+        # The body's share of the height, once the user dragged the split.
+        self._body_share: float | None = None
+        self.center.splitterMoved.connect(self._on_center_splitter_moved)
         return self.center
 
-    def _new_form(self) -> ReportForm:
+    @property
+    def form(self) -> "ReportForm":
+        """The form shown: the report's, or an empty one before any report."""
+        if self._shown is None:
+            self._shown = self._blank_form()
+        return self._shown
+
+    def _blank_form(self) -> "ReportForm":
+        if self._blank is None:
+            self._blank = self._new_form()
+        return self._blank
+
+    @property
+    def _kept(self) -> "KeptForms":
+        if self._kept_forms is None:
+            from widgets.report_forms import KeptForms
+
+            self._kept_forms = KeptForms(self._forms)
+        return self._kept_forms
+
+    def _new_form(self) -> "ReportForm":
+        from widgets.form import ReportForm
+
         form = ReportForm()
         form.setObjectName("reportForm")
         # Only the shown form speaks for the page: a kept one may change
@@ -230,7 +263,7 @@ class ReportPage(QWidget):
 
     # -- what the controller tells the page ---------------------------------
 
-    def show_script(self, script: Script, context: FormContext) -> bool:
+    def show_script(self, script: "Script", context: "FormContext") -> bool:
         """Show the report and a form for its parameters.
 
         The form kept from the last time the report was shown comes back as
@@ -265,9 +298,11 @@ class ReportPage(QWidget):
     def forget_forms(self) -> None:
         """Build every form anew from now on (the gateway or user changed)."""
         self._current = None
-        self.form = self._blank
-        self._forms.setCurrentWidget(self._blank)
-        self._kept.clear()
+        if self._kept_forms is None:
+            return
+        self._shown = self._blank_form()
+        self._forms.setCurrentWidget(self._shown)
+        self._kept_forms.clear()
 
     def focus_chain(self) -> list[QWidget]:
         """The page's controls in the order Tab visits them: the report's
@@ -279,7 +314,9 @@ class ReportPage(QWidget):
             chain += [self.views.tabBar(), self.app_page.open_button]
             if self.app_page.view is not None:
                 chain.append(self.app_page.view)
-        chain += self.form.rows.focus_chain()
+        # No form is built before the first report: none to visit.
+        if self._shown is not None:
+            chain += self._shown.rows.focus_chain()
         chain += [self.run_button, self.body_view.copy_button, self.body_view.text]
         return chain
 
@@ -324,10 +361,10 @@ class ReportPage(QWidget):
     def values(self) -> dict[str, Any]:
         return self.form.values()
 
-    def form_state(self) -> FormState:
+    def form_state(self) -> "FormState":
         return self.form.state()
 
-    def restore_form_state(self, state: FormState) -> None:
+    def restore_form_state(self, state: "FormState") -> None:
         self.form.restore(state)
 
     def resources_needed(self) -> set[str]:
@@ -359,7 +396,8 @@ class ReportPage(QWidget):
     def clear_resource_choices(self) -> None:
         """Forget the lists of the gateway signed out of, and the forms
         that show them."""
-        self.form.clear_resource_choices()
+        if self._shown is not None:
+            self._shown.clear_resource_choices()
         self.forget_forms()
 
     def set_errors(self, errors: dict[str, str]) -> None:
@@ -406,9 +444,9 @@ class ReportPage(QWidget):
 
     # -- inside the page ------------------------------------------------------
 
-    def _show_form(self, kept: KeptForm) -> None:
+    def _show_form(self, kept: "KeptForm") -> None:
         self._current = kept
-        self.form = kept.form
+        self._shown = kept.form
         self._forms.setCurrentWidget(kept.form)
 
     def _show_app_url(self, url: str | None) -> None:
@@ -426,12 +464,12 @@ class ReportPage(QWidget):
 
     # -- user actions ---------------------------------------------------------
 
-    def _on_form_changed(self, form: ReportForm, values: dict[str, Any]) -> None:
+    def _on_form_changed(self, form: "ReportForm", values: dict[str, Any]) -> None:
         if form is self.form:
             self.values_changed.emit(values)
 
     def _on_form_resources_needed_changed(
-        self, form: ReportForm, kinds: set[str]
+        self, form: "ReportForm", kinds: set[str]
     ) -> None:
         if form is self.form:
             self.resources_needed_changed.emit(kinds)
@@ -440,11 +478,20 @@ class ReportPage(QWidget):
         self.body_button.setChecked(shown)
         self.body_view.setVisible(shown)
         if shown:
-            # A splitter gives a pane shown late no room: a third of it.
+            # A splitter gives a pane shown late no room: give it its own.
             total = sum(self.center.sizes())
-            self.center.setSizes([total - total // 3, total // 3])
+            if self._body_share is not None:
+                body = int(total * self._body_share)
+            else:
+                body = max(total // 3, min(BODY_SHOWN_HEIGHT, total * 3 // 5))
+            self.center.setSizes([total - body, body])
         self.body_button.setText("Hide JSON body" if shown else "JSON body")
         self.request_body_toggled.emit(shown)
+
+    def _on_center_splitter_moved(self, _position: int, _index: int) -> None:
+        form, body = self.center.sizes()
+        if body and form + body:
+            self._body_share = body / (form + body)
 
     def _on_run_action_triggered(self) -> None:
         if self.script is not None and self.run_action.isEnabled():

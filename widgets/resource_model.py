@@ -8,7 +8,9 @@ the result only reads it, rather than asking Qt for each row's text.
 """
 
 import re
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,6 +27,54 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 AnyIndex = QModelIndex | QPersistentModelIndex
 Row = tuple[int, str]
 _DIGITS = re.compile(r"(\d+)")
+# Lists prepared lately, by identity: the pickers of one form (and the
+# rows a list adds) share one list object, prepared once for them all.
+PREPARED_KEPT = 8
+
+
+@dataclass(frozen=True)
+class PreparedRows:
+    """A resource list made ready to show: rows in reading order, their
+    names folded for search, and their ids. Shared: never changed."""
+
+    rows: list[Row]
+    folded: list[str]
+    ids: frozenset[int]
+
+
+class PreparedLists:
+    """The last few lists prepared, looked up by the list object given.
+
+    A list is held while kept, so its identity cannot pass to another.
+    """
+
+    def __init__(self, size: int = PREPARED_KEPT) -> None:
+        self._size = size
+        self._kept: OrderedDict[int, tuple[object, int, PreparedRows]] = OrderedDict()
+
+    def get(
+        self, items: Iterable[Any], prepare: Callable[[Iterable[Any]], list[Row]]
+    ) -> PreparedRows:
+        """items prepared: prepare(items) cut to rows, then sorted and folded."""
+        if not isinstance(items, list):
+            return _prepared(prepare(items))
+        key = id(items)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] is items and kept[1] == len(items):
+            self._kept.move_to_end(key)
+            return kept[2]
+
+        prepared = _prepared(prepare(items))
+        self._kept[key] = (items, len(items), prepared)
+        while len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return prepared
+
+
+def _prepared(rows: list[Row]) -> PreparedRows:
+    rows = sorted(rows, key=reading_order)
+    folded = [name.casefold() for _, name in rows]
+    return PreparedRows(rows, folded, frozenset(rid for rid, _ in rows))
 
 
 class ResourceListModel(QAbstractListModel):
@@ -45,10 +95,11 @@ class ResourceListModel(QAbstractListModel):
         # One byte per row: 1 when the row's name holds the searched text.
         self.matching = bytearray()
 
-    def set_rows(self, rows: list[Row]) -> None:
+    def set_rows(self, rows: list[Row], folded: list[str] | None = None) -> None:
+        """Show rows; folded: their names folded already (shared, not changed)."""
         self.beginResetModel()
         self._rows = rows
-        self._folded = [name.casefold() for _, name in rows]
+        self._folded = folded or [name.casefold() for _, name in rows]
         self.matching = self._match(self._needle)
         self.endResetModel()
 

@@ -7,7 +7,9 @@ says "Loading…", and if the list cannot be had it says so with a Retry
 button. A model over plain Python lists, filtered by a proxy, keeps it fast
 with tens of thousands of rows: no widget per row, names sorted once in
 Python as they arrive, and the typed text matched against names folded to
-lower case beforehand, in one pass, rather than by a Qt call per row.
+lower case beforehand, in one pass, rather than by a Qt call per row. The
+pickers given the same list object (those of one form) share its sorted,
+folded rows: ten pickers of 5,000 vehicles sort them once.
 Select all and Clear act on the rows the search shows.
 """
 
@@ -41,9 +43,20 @@ from app.display_text import (
     one_line,
 )
 from widgets.plain_text import plain_label, tooltip
-from widgets.resource_model import NameFilter, ResourceListModel, Row, reading_order
+from widgets.resource_model import (
+    NameFilter,
+    PreparedLists,
+    PreparedRows,
+    ResourceListModel,
+    Row,
+    reading_order,
+)
 
 VISIBLE_ROWS = 8
+# A short list is as tall as its rows, but never shorter than this many.
+FEWEST_ROWS = 3
+# The lists prepared for the pickers of this process (see PreparedLists).
+SHARED_LISTS = PreparedLists()
 
 
 class _FilterLine(QLineEdit):
@@ -116,11 +129,18 @@ class ResourcePicker(QWidget):
     selection_changed = Signal()
     retry_requested = Signal()
 
-    def __init__(self, noun: str = "items", parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        noun: str = "items",
+        parent: QWidget | None = None,
+        *,
+        lists: PreparedLists = SHARED_LISTS,
+    ) -> None:
         super().__init__(parent)
         self.noun = noun
         self._loaded = False
-        self._items: list[Row] = []
+        self._lists = lists
+        self._items = PreparedRows([], [], frozenset())
 
         self.model = ResourceListModel(self)
         self.proxy = NameFilter(self.model, self)
@@ -136,8 +156,6 @@ class ResourcePicker(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self.view.setToolTip("Click a row, or press Space, to select it")
-        row = self.view.fontMetrics().height() + 6
-        list_height = row * VISIBLE_ROWS + 2 * self.view.frameWidth()
 
         self.placeholder = plain_label(f"Loading {noun}…", self)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -146,9 +164,10 @@ class ResourcePicker(QWidget):
         self.retry_button.setToolTip(tooltip(f"Ask the gateway for the {noun} again"))
         self.retry_button.hide()
         self.stack = QStackedWidget(self)
-        self.stack.addWidget(self._waiting_page())
+        self.waiting = self._waiting_page()
+        self.stack.addWidget(self.waiting)
         self.stack.addWidget(self.view)
-        self.stack.setFixedHeight(list_height)
+        self._fit_rows()
 
         self.count = plain_label(parent=self)
         # While searching: how many rows the search leaves, of how many.
@@ -220,6 +239,7 @@ class ResourcePicker(QWidget):
         self.retry_button.show()
         self.stack.setCurrentIndex(0)
         self.filter.setEnabled(False)
+        self._fit_rows()
         self._show_count()
         self.count.setText(f"No {self.noun} loaded")
 
@@ -229,16 +249,13 @@ class ResourcePicker(QWidget):
         A row whose id is not a whole number cannot be sent in a form: it is
         left out (the controller says so in the log).
         """
-        self._items = [
-            (rid, one_line(str(name), TITLE_LIMIT))
-            for rid, name in items
-            if _is_id(rid)
-        ]
+        self._items = self._lists.get(items, _showable_rows)
         self._loaded = True
         self.retry_button.hide()
         self._rebuild()
 
         self.filter.setEnabled(True)
+        self._fit_rows()
         if self.model.rowCount():
             self.stack.setCurrentWidget(self.view)
         else:
@@ -278,11 +295,35 @@ class ResourcePicker(QWidget):
     def _rebuild(self) -> None:
         # A chosen id the gateway did not list stays, marked, so the user
         # sees it and can remove it: nothing is dropped from a payload unseen.
-        known = {rid for rid, _ in self._items}
-        unknown = sorted(self.model.checked() - known)
-        rows = self._items + [(rid, f"#{rid} (not found)") for rid in unknown]
+        unknown = sorted(self.model.checked() - self._items.ids)
+        if not unknown:
+            self.model.set_rows(self._items.rows, self._items.folded)
+            return
+        rows = self._items.rows + [(rid, f"#{rid} (not found)") for rid in unknown]
         rows.sort(key=reading_order)
         self.model.set_rows(rows)
+
+    def _fit_rows(self) -> None:
+        """As tall as whole rows: all of a short list, VISIBLE_ROWS of a
+        long one. A row cut in half reads as the end of the list, and a
+        list taller than its rows pushes the form's fields apart.
+
+        Sized on the whole list, not on what a search shows: the fields
+        below stay where they are while the user types.
+        """
+        # The style sheet sets the rows' padding: measured before it applies,
+        # a row comes out shorter than drawn, and the last one is cut.
+        self.view.ensurePolished()
+        if self.model.rowCount():
+            row = self.view.sizeHintForRow(0)
+        else:
+            row = self.view.fontMetrics().height() + 6
+        rows = min(max(self.model.rowCount(), FEWEST_ROWS), VISIBLE_ROWS)
+        height = row * rows + 2 * self.view.frameWidth()
+        if not self._loaded:
+            # "Loading…", or why the names failed, with its Retry button.
+            height = max(height, self.waiting.sizeHint().height())
+        self.stack.setFixedHeight(height)
 
     def _show_count(self) -> None:
         if not self._loaded:
@@ -331,6 +372,13 @@ class ResourcePicker(QWidget):
     def _on_model_checked_changed(self) -> None:
         self._show_count()
         self.selection_changed.emit()
+
+
+def _showable_rows(items: Iterable[tuple[Any, Any]]) -> list[Row]:
+    """The rows that can be picked: a whole-number id, a name on one line."""
+    return [
+        (rid, one_line(str(name), TITLE_LIMIT)) for rid, name in items if _is_id(rid)
+    ]
 
 
 def _is_id(value: Any) -> bool:

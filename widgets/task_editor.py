@@ -6,9 +6,10 @@ the period and the time zone, which the task gives: `back` and its zone),
 the recipients' email addresses, the gateway's users who receive it, how
 far back each run reports (days and hours), the time zone the schedule
 runs in, and one or more cron schedules, each edited in the cron editor.
-The dialog does no I/O and no checking of its own: Save sends
-save_requested, the controller checks what draft() holds and either sends
-the task or shows the problem here.
+The dialog does no I/O: Save sends save_requested, the controller checks
+what draft() holds and either sends the task or shows the problem here.
+The recipients are also checked as they are typed: an address that is not
+one is named under the field, and Save waits until it is fixed.
 """
 
 import logging
@@ -37,11 +38,19 @@ from app.display_text import (
     clipped,
     one_line,
 )
+from app.errors import UsageError
 from app.forms import FormContext, time_zones
 from app.manifest import Script
 from app.schedule.back import MOST_DAYS
-from app.task_shapes import Task, TaskDraft, period_fields, without_fields
+from app.task_shapes import (
+    Task,
+    TaskDraft,
+    parse_recipients,
+    period_fields,
+    without_fields,
+)
 from widgets.cron_editor import DEFAULT_EXPRESSION, Clock, CronEditor
+from widgets.fields.base import error_label
 from widgets.form import ReportForm
 from widgets.plain_text import plain_label
 from widgets.resource_picker import ResourcePicker
@@ -51,6 +60,10 @@ log = logging.getLogger(__name__)
 DEFAULT_BACK_DAYS = 7
 DIALOG_SIZE = (880, 720)
 SCHEDULE_LIST_HEIGHT = 110
+# Between the task's column and the schedules' column, each side of the handle.
+COLUMN_GAP = 10
+SCHEDULES_HEADING = "Schedules"
+SCHEDULES_NOTE = "The report runs at every time of every schedule in this list."
 
 
 class TaskEditor(QDialog):
@@ -80,6 +93,7 @@ class TaskEditor(QDialog):
         self.script = script
         self.task_id = task.id if task is not None else None
         self._users_typed = False
+        self._busy = False
         verb = "Edit the schedule of" if task is not None else "Schedule"
         self.setWindowTitle(f"{verb} {one_line(script.title, TITLE_LIMIT)}")
         self.resize(*DIALOG_SIZE)
@@ -111,6 +125,7 @@ class TaskEditor(QDialog):
 
         if task is not None:
             self.load(task)
+        self.recipients_edit.textChanged.connect(self._on_recipients_text_changed)
         self.cron.expression_changed.connect(self._on_cron_expression_changed)
         self.zone_combo.currentTextChanged.connect(self.cron.set_zone)
 
@@ -118,6 +133,9 @@ class TaskEditor(QDialog):
         self.recipients_edit = QLineEdit()
         self.recipients_edit.setPlaceholderText("ops@example.com, boss@example.com")
         self.recipients_edit.setAccessibleName("Recipients")
+        self.recipients_error = error_label()
+        self.recipients_error.setAccessibleName("Recipients error")
+        self.recipients_error.hide()
         self.users_picker = ResourcePicker("users")
         self.users_picker.retry_requested.connect(self.users_reload_requested)
         # TODO(tasks): without the gateway's users list, users are given by
@@ -169,9 +187,13 @@ class TaskEditor(QDialog):
         users.addWidget(self.users_note)
         users.addWidget(self.users_picker)
         users.addWidget(self.users_edit)
+        recipients = QVBoxLayout()
+        recipients.setSpacing(2)
+        recipients.addWidget(self.recipients_edit)
+        recipients.addWidget(self.recipients_error)
         delivery = QFormLayout()
         delivery.addRow("Task name", self.name_edit)
-        delivery.addRow("Recipients", self.recipients_edit)
+        delivery.addRow("Recipients", recipients)
         delivery.addRow("Users", users)
         delivery.addRow("Each run covers the last", back)
         delivery.addRow("Time zone", self.zone_combo)
@@ -182,15 +204,18 @@ class TaskEditor(QDialog):
         schedule_buttons.addStretch(1)
         schedules = QWidget()
         right = QVBoxLayout(schedules)
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(plain_label("Schedules (one run at each time of each)"))
+        right.setContentsMargins(COLUMN_GAP, 0, 0, 0)
+        note = plain_label(SCHEDULES_NOTE)
+        note.setWordWrap(True)
+        right.addWidget(plain_label(SCHEDULES_HEADING))
+        right.addWidget(note)
         right.addWidget(self.schedule_list)
         right.addLayout(schedule_buttons)
         right.addWidget(self.cron, 1)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setContentsMargins(0, 0, COLUMN_GAP, 0)
         left_layout.addLayout(delivery)
         left_layout.addWidget(plain_label("Report parameters"))
         left_layout.addWidget(self.form, 1)
@@ -219,6 +244,7 @@ class TaskEditor(QDialog):
             }
         )
         self.recipients_edit.setText(", ".join(process.recipients))
+        self._check_recipients()
         self.users_picker.set_selected_ids(process.users)
         self.users_edit.setText(", ".join(str(user) for user in process.users))
         back = process.back
@@ -303,14 +329,40 @@ class TaskEditor(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         """While the task is being sent: Save cannot be pressed twice."""
-        self.save_button.setEnabled(not busy)
+        self._busy = busy
         self.save_button.setText("Saving…" if busy else "Save")
+        self._enable_save()
 
     # -- inside the editor ---------------------------------------------------
 
     def _typed_ids(self) -> list[int]:
         words = self.users_edit.text().replace(",", " ").split()
         return [int(word) for word in words if word.isdigit()]
+
+    def recipients_problem(self) -> str:
+        """Why the recipients typed cannot be sent, or "" when they can."""
+        try:
+            parse_recipients(self.recipients_edit.text())
+        except UsageError as exc:
+            return str(exc)
+        return ""
+
+    def _check_recipients(self) -> None:
+        problem = self.recipients_problem()
+        self.recipients_error.setText(
+            clipped(problem, MESSAGE_LIMIT, lines=MESSAGE_LINES)
+        )
+        self.recipients_error.setVisible(bool(problem))
+        self.recipients_edit.setAccessibleDescription(problem)
+        self._enable_save()
+
+    def _enable_save(self) -> None:
+        problem = self.recipients_problem()
+        self.save_button.setEnabled(not self._busy and not problem)
+        self.save_button.setToolTip("Fix the recipients first" if problem else "")
+
+    def _on_recipients_text_changed(self, _text: str) -> None:
+        self._check_recipients()
 
     def _on_buttons_accepted(self) -> None:
         self.save_requested.emit()

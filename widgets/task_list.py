@@ -9,6 +9,7 @@ I/O: each action is a signal carrying the task's id.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -31,8 +32,12 @@ from app.display_text import (
     clipped,
     one_line,
 )
-from app.task_shapes import TaskSummary
 from widgets.plain_text import message_box, plain_label, tooltip
+
+# Only named in hints: app.task_shapes brings croniter, not needed to show
+# the window.
+if TYPE_CHECKING:
+    from app.task_shapes import TaskSummary
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,11 @@ COLUMNS = ("Task", "Report", "Schedule", "Next run", "Last run", "Outcome")
 TASK, REPORT, SCHEDULE, NEXT_RUN, LAST_RUN, OUTCOME = range(len(COLUMNS))
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 LIST_SIZE = (980, 420)
+# A column as wide as its text, within these bounds; what is left of the
+# width goes to the last column, so the table has no empty strip on its right.
+COLUMN_WIDTHS = (90, 280)
+# Room after a column's text, so neighbouring columns do not read as one.
+COLUMN_PADDING = 24
 
 
 class TaskList(QDialog):
@@ -66,6 +76,8 @@ class TaskList(QDialog):
         self._rows: list[TaskSummary] = []
         self._pause_reason = ""
         self._confirm: QMessageBox | None = None
+        # The columns were sized to tasks once: later lists keep their widths.
+        self._fitted = False
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -75,7 +87,8 @@ class TaskList(QDialog):
         self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("Scheduled tasks")
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(SCHEDULE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         self.table.verticalHeader().hide()
 
         self.status_label = plain_label()
@@ -114,7 +127,7 @@ class TaskList(QDialog):
 
     # -- what the controller tells the list -----------------------------------
 
-    def show_tasks(self, rows: list[TaskSummary]) -> None:
+    def show_tasks(self, rows: "list[TaskSummary]") -> None:
         """Show these tasks; the selected one stays selected if still there."""
         chosen = self.selected_id()
         self._rows = list(rows)
@@ -135,7 +148,7 @@ class TaskList(QDialog):
                 self.table.setItem(position, column, item)
             if row.id == chosen:
                 self.table.selectRow(position)
-        self.table.resizeColumnsToContents()
+        self._fit_columns()
         count = len(rows)
         self.set_status(
             "No scheduled reports yet: open a report and press Schedule."
@@ -144,7 +157,19 @@ class TaskList(QDialog):
         )
         self._show_buttons()
 
-    def rows(self) -> list[TaskSummary]:
+    def _fit_columns(self) -> None:
+        """Columns as wide as their text, kept within COLUMN_WIDTHS; widths
+        the user dragged are kept when the list is shown again."""
+        if self._fitted and self.table.rowCount():
+            return
+        self.table.resizeColumnsToContents()
+        narrowest, widest = COLUMN_WIDTHS
+        for column in range(len(COLUMNS) - 1):
+            width = self.table.columnWidth(column) + COLUMN_PADDING
+            self.table.setColumnWidth(column, min(max(width, narrowest), widest))
+        self._fitted = bool(self.table.rowCount())
+
+    def rows(self) -> "list[TaskSummary]":
         return list(self._rows)
 
     def set_status(self, text: str) -> None:

@@ -64,7 +64,7 @@ QHeaderView::section {{
     padding: 4px 6px;
     font-weight: 600;
 }}
-QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QPlainTextEdit {{
+QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit {{
     border: 1px solid {BORDER};
     border-radius: 5px;
     padding: 4px 6px;
@@ -84,41 +84,40 @@ QComboBox::down-arrow {{
     width: 12px;
     height: 12px;
 }}
-QSpinBox, QDoubleSpinBox {{ padding-right: 24px; }}
-QSpinBox::up-button, QDoubleSpinBox::up-button,
-QSpinBox::down-button, QDoubleSpinBox::down-button {{
+/* Spin boxes (numbers, whole numbers of any size, times) are as tall as a
+   line of text beside them: their two buttons would make them 3 px taller
+   with the same padding, so a pixel of it goes. */
+QAbstractSpinBox {{ padding: 3px 24px 2px 6px; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{
     subcontrol-origin: padding;
     width: 22px;
     border: none;
     border-left: 1px solid {BORDER};
     background: {SURFACE};
 }}
-QSpinBox::up-button, QDoubleSpinBox::up-button {{
+QAbstractSpinBox::up-button {{
     subcontrol-position: top right;
     border-top-right-radius: 4px;
 }}
-QSpinBox::down-button, QDoubleSpinBox::down-button {{
+QAbstractSpinBox::down-button {{
     subcontrol-position: bottom right;
     border-bottom-right-radius: 4px;
 }}
-QSpinBox::up-button:hover, QDoubleSpinBox::up-button:hover,
-QSpinBox::down-button:hover, QDoubleSpinBox::down-button:hover {{
+QAbstractSpinBox::up-button:hover, QAbstractSpinBox::down-button:hover {{
     background: #eef1f8;
 }}
-QSpinBox::up-arrow, QDoubleSpinBox::up-arrow {{
+QAbstractSpinBox::up-arrow {{
     image: url("{{chevron_up}}");
     width: 10px;
     height: 10px;
 }}
-QSpinBox::down-arrow, QDoubleSpinBox::down-arrow {{
+QAbstractSpinBox::down-arrow {{
     image: url("{{chevron}}");
     width: 10px;
     height: 10px;
 }}
-QSpinBox::up-arrow:disabled, QSpinBox::up-arrow:off,
-QDoubleSpinBox::up-arrow:disabled, QDoubleSpinBox::up-arrow:off,
-QSpinBox::down-arrow:disabled, QSpinBox::down-arrow:off,
-QDoubleSpinBox::down-arrow:disabled, QDoubleSpinBox::down-arrow:off {{
+QAbstractSpinBox::up-arrow:disabled, QAbstractSpinBox::up-arrow:off,
+QAbstractSpinBox::down-arrow:disabled, QAbstractSpinBox::down-arrow:off {{
     image: none;
 }}
 
@@ -128,9 +127,9 @@ QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{
     border: 2px solid {ACCENT};
     padding: 3px 5px;
 }}
-QSpinBox:focus, QDoubleSpinBox:focus {{
+QAbstractSpinBox:focus {{
     border: 2px solid {ACCENT};
-    padding: 3px 23px 3px 5px;
+    padding: 2px 23px 1px 5px;
 }}
 /* The line inside a spin box or an editable list is drawn by its owner. */
 QAbstractSpinBox QLineEdit, QComboBox QLineEdit,
@@ -139,6 +138,8 @@ QAbstractSpinBox QLineEdit:focus, QComboBox QLineEdit:focus {{
     padding: 0;
     background: transparent;
 }}
+/* A value the report fixes: its text where an input's text would be. */
+#constantValue {{ padding: 5px 7px; }}
 QCheckBox, QRadioButton {{ padding: 2px 4px; border-radius: 4px; }}
 QCheckBox:focus, QRadioButton:focus {{ background: {FOCUS_TINT}; }}
 QTreeView, QTableView, QListView {{

@@ -18,6 +18,7 @@ from app.controllers.notices import Notices, sentence
 from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError
+from app.plurals import counted
 
 if TYPE_CHECKING:
     from widgets.catalog import CatalogView
@@ -93,9 +94,9 @@ class CatalogController(QObject):
         if catalog.errors:
             self._notices.error(
                 sentence(
-                    f"{len(catalog.errors)} of {len(catalog.engines)} engines "
-                    "could not be loaded; their reports are missing (see the "
-                    "catalog)"
+                    f"{len(catalog.errors)} of "
+                    f"{counted(len(catalog.engines), 'engine')} could not be "
+                    "loaded; their reports are missing (see the catalog)"
                 )
             )
         self.catalog_loaded.emit(catalog)

@@ -20,11 +20,10 @@ from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError
 from app.jobs import Job, follow
-from app.manifest import Script
-from app.runs import start_run
 from app.settings import Settings
 
 if TYPE_CHECKING:
+    from app.manifest import Script
     from widgets.jobs_panel import JobsPanel
 
 log = logging.getLogger(__name__)
@@ -105,7 +104,7 @@ class JobsController(QObject):
         self._tasks.cancel_all()
         self._session = None
 
-    def run(self, script: Script, args: dict[str, Any]) -> None:
+    def run(self, script: "Script", args: dict[str, Any]) -> None:
         """Create the job and follow it to its end."""
         if self._session is None:
             self._notices.error("Sign in to a gateway to run reports")
@@ -136,8 +135,11 @@ class JobsController(QObject):
     # -- the work -------------------------------------------------------------
 
     async def _run(
-        self, session: Session, script: Script, args: dict[str, Any]
+        self, session: Session, script: "Script", args: dict[str, Any]
     ) -> None:
+        # Imported on the first run: app.runs brings the schema stack.
+        from app.runs import start_run
+
         try:
             job = await start_run(session.gateway, script, args)
         except PegasusError as exc:

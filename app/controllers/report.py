@@ -2,8 +2,10 @@
 
 When a report is picked, its form is generated with the session's time zone
 and units; the lists its fields pick from (vehicles, groups, ...) are
-loaded in the background, once per session. A list that cannot be loaded
-is said so in its picker, with a Retry, and Run waits for it. Every change
+loaded in the background, once per session; a list that only a field shown
+later needs (by a condition, a variant, an added row) is loaded then. A
+list that cannot be loaded is said so in its picker, with a Retry, and Run
+waits for it. Every change
 of the values is checked against the script's schema: the errors go to the
 fields, a line above Run names the fields that need attention, and a line
 beside it says why Run is disabled until the values are valid. What was
@@ -24,15 +26,15 @@ from app.controllers.notices import Notices, sentence
 from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError
-from app.forms import FormContext, FormState, title_from_name
 from app.gateway import JOB_MANAGER_PATH
-from app.manifest import Script
 from app.resource_lists import load_choices
-from app.runs import build_args, job_request_body
 from app.user_prefs import form_prefs
-from app.validation import field_errors
 
+# The form, manifest and schema code (jsonschema) is imported where a shown
+# report first needs it, so that none of it delays the window's start.
 if TYPE_CHECKING:
+    from app.forms import FormState
+    from app.manifest import Script
     from widgets.report_page import ReportPage
 
 log = logging.getLogger(__name__)
@@ -100,11 +102,13 @@ class ReportController(QObject):
         self._page.clear_resource_choices()
         self._page.show_nothing()
 
-    def show(self, script: Script) -> None:
+    def show(self, script: "Script") -> None:
         """Show script's form, with its lists loading in the background.
 
         A report shown before in this session comes back as it was left.
         """
+        from app.forms import FormContext
+
         if self._session is None:
             return
         if self.script is not None:
@@ -169,6 +173,9 @@ class ReportController(QObject):
 
     def _check(self, values: dict[str, Any]) -> bool:
         """Show the errors of values; True when Run may go ahead."""
+        from app.manifest import run_blocker
+        from app.validation import field_errors
+
         script = self.script
         if script is None:
             return False
@@ -178,6 +185,12 @@ class ReportController(QObject):
         errors.update(self._page.input_problems())
         self._page.set_errors(errors)
         self._page.set_attention(attention_text(script, errors))
+        # A job's args are a JSON object: nothing else can be sent.
+        blocked = run_blocker(script.schema, values)
+        if blocked:
+            self._page.set_request_body("", "")
+            self._page.set_run_state(False, blocked)
+            return False
         if self._page.wants_request_body():
             self._show_request_body(values)
 
@@ -204,8 +217,11 @@ class ReportController(QObject):
         return True
 
     def _show_request_body(self, values: dict[str, Any]) -> None:
+        from app.manifest import run_blocker
+        from app.runs import job_request_body
+
         script, session = self.script, self._session
-        if script is None or session is None:
+        if script is None or session is None or run_blocker(script.schema, values):
             self._page.set_request_body("", "")
             return
         body = job_request_body(script, _job_args(script, session, values))
@@ -249,22 +265,24 @@ class ReportController(QObject):
 
 
 def _job_args(
-    script: Script, session: Session, values: dict[str, Any]
+    script: "Script", session: Session, values: dict[str, Any]
 ) -> dict[str, Any]:
     """The args Run sends: the values, with the session's zone and units
     added where the script takes them."""
+    from app.runs import build_args
+
     return build_args(script, values, tz=session.tz, prefs=session.prefs)
 
 
-def _key_of(script: Script) -> ScriptKey:
+def _key_of(script: "Script") -> ScriptKey:
     return (script.engine_url, script.script)
 
 
-def _schema_of(script: Script) -> dict[str, Any]:
+def _schema_of(script: "Script") -> dict[str, Any]:
     return script.validation_schema or script.schema
 
 
-def _first_in_form_order(script: Script, errors: dict[str, str]) -> tuple[str, str]:
+def _first_in_form_order(script: "Script", errors: dict[str, str]) -> tuple[str, str]:
     """The error of the field highest in the form (the whole form first)."""
     properties = script.schema.get("properties", {})
     order = list(properties) if isinstance(properties, dict) else []
@@ -277,7 +295,7 @@ def _first_in_form_order(script: Script, errors: dict[str, str]) -> tuple[str, s
     return path, errors[path]
 
 
-def attention_text(script: Script, errors: dict[str, str]) -> str:
+def attention_text(script: "Script", errors: dict[str, str]) -> str:
     """What stops Run, by field: "2 fields need attention: Min idle, Vehicles".
 
     Fields are named by their titles as the form shows them, in form
@@ -300,8 +318,10 @@ def attention_text(script: Script, errors: dict[str, str]) -> str:
     return f"{count} {verb} attention: {', '.join(labels)}"
 
 
-def _title_of(script: Script, name: str) -> str:
+def _title_of(script: "Script", name: str) -> str:
     """A field's title as its form shows it: its own, or made from its name."""
+    from app.forms import title_from_name
+
     properties = script.schema.get("properties", {})
     field = properties.get(name, {}) if isinstance(properties, dict) else {}
     title = field.get("title") if isinstance(field, dict) else None
@@ -310,7 +330,7 @@ def _title_of(script: Script, name: str) -> str:
     return title_from_name(name)
 
 
-def _field_problem(script: Script, path: str, message: str) -> str:
+def _field_problem(script: "Script", path: str, message: str) -> str:
     """The problem with the field's title: 'To' must be after the start."""
     if not path:
         return sentence(message)

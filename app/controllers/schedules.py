@@ -12,6 +12,10 @@ While signed in, the gateway's jobs are looked at every WATCH_SECONDS
 (and whenever the task list is refreshed): a job a schedule started
 (`task` in its answer) is handed to the jobs panel, which shows and
 follows it like any other, marked with its task.
+
+The schedule, form and schema code (croniter, jsonschema) is imported by
+the functions that first use it: an editor opened, a draft saved, the list
+filled. Nothing of it is needed to show the window.
 """
 
 import asyncio
@@ -22,35 +26,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QLocale, QObject, Signal
 
 from app.controllers.notices import Notices, sentence
 from app.controllers.session import Session
 from app.controllers.tasks import TaskOwner
 from app.errors import PegasusError, UsageError
-from app.forms import FormContext
 from app.jobs import Job
-from app.manifest import Script
 from app.resource_lists import load_choices
-from app.runs import build_args
-from app.schedule.back import parse_back
-from app.schedule.expression import parse_cron
-from app.schedule.runs import zone_named
-from app.task_shapes import (
-    Task,
-    TaskDraft,
-    parse_recipients,
-    period_fields,
-    read_task,
-    run_now_args,
-    summarize,
-    task_body,
-    without_fields,
-)
 from app.user_prefs import form_prefs
-from app.validation import field_errors
 
 if TYPE_CHECKING:
+    from app.manifest import Script
+    from app.task_shapes import Task, TaskDraft
     from widgets.main_window import MainWindow
     from widgets.task_editor import TaskEditor
 
@@ -62,9 +50,9 @@ WATCH_SECONDS = 20.0
 MAX_WATCH_SECONDS = 600.0
 # Jobs a schedule started this long before signing in are shown too.
 RECENT_SECONDS = 86_400.0
-# TODO(i18n): the app has no language setting yet; schedules are described
-# in English, although app.schedule words them in Spanish too.
-LANGUAGE = "en"
+# Schedules are described in the user's language when app.schedule words
+# them in it. TODO(i18n): the rest of the window is in English only.
+FALLBACK_LANGUAGE = "en"
 # TODO(tasks): no pause or resume: a task is stopped only by deleting it,
 # which loses its settings.
 NO_PAUSE = (
@@ -75,7 +63,7 @@ NOT_SCHEDULABLE = "This report cannot be scheduled: its engine's manifest says s
 SIGN_IN_FIRST = "Sign in to a gateway to schedule reports."
 SCHEDULE_READY = "Run this report on a schedule, and mail it."
 
-ScriptFinder = Callable[[str, str], Script | None]
+ScriptFinder = Callable[[str, str], "Script | None"]
 Clock = Callable[[], dt.datetime]
 
 
@@ -88,9 +76,21 @@ class DraftError(UsageError):
 
 
 def check_draft(
-    script: Script, draft: TaskDraft, prefs: dict[str, Any] | None = None
+    script: "Script", draft: "TaskDraft", prefs: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The body of POST /api/tasks for draft; DraftError says what is wrong."""
+    from app.runs import build_args
+    from app.schedule.back import parse_back
+    from app.schedule.expression import parse_cron
+    from app.schedule.runs import zone_named
+    from app.task_shapes import (
+        parse_recipients,
+        period_fields,
+        task_body,
+        without_fields,
+    )
+    from app.validation import field_errors
+
     if not draft.name:
         raise DraftError("Give the task a name.")
 
@@ -227,7 +227,7 @@ class SchedulesController(QObject):
         self._list.set_status("Listing the scheduled reports…")
         self._tasks.start(self._refresh(self._session), key="refresh")
 
-    def schedule(self, script: Script, values: dict[str, Any]) -> None:
+    def schedule(self, script: "Script", values: dict[str, Any]) -> None:
         """Open the task editor for a new task of script, from these values."""
         if self._session is None:
             self._notices.error(SIGN_IN_FIRST)
@@ -242,14 +242,16 @@ class SchedulesController(QObject):
     # -- the editor ------------------------------------------------------------
 
     def _open_editor(
-        self, session: Session, script: Script, task: Task | None
+        self, session: Session, script: "Script", task: "Task | None"
     ) -> "TaskEditor":
+        from app.forms import FormContext
+
         self._close_editor()
         context = FormContext(
             tz=session.tz, prefs=form_prefs(session.user, session.prefs)
         )
         editor = self._window.new_task_editor(
-            script, context, task=task, language=LANGUAGE
+            script, context, task=task, language=self._language(session)
         )
         editor.save_requested.connect(self._on_editor_save_requested)
         editor.resource_reload_requested.connect(self._on_editor_reload_requested)
@@ -359,7 +361,21 @@ class SchedulesController(QObject):
     def _now(self) -> dt.datetime:
         return self._clock() if self._clock is not None else dt.datetime.now(dt.UTC)
 
+    def _language(self, session: Session) -> str:
+        """The language schedules are described in: the user's saved one on
+        the gateway, else this computer's, when there are words for it."""
+        from app.schedule.description import LANGUAGES
+
+        saved = session.prefs.get("language", "")
+        computer = QLocale.system().name().split("_")[0]
+        for language in (saved, computer):
+            if language in LANGUAGES:
+                return language
+        return FALLBACK_LANGUAGE
+
     async def _refresh(self, session: Session) -> None:
+        from app.task_shapes import read_task, summarize
+
         try:
             listed = await session.gateway.tasks()
         except PegasusError as exc:
@@ -378,13 +394,18 @@ class SchedulesController(QObject):
         for task in tasks:
             state = await self._last_state(session, task)
             rows.append(
-                summarize(task, self._now(), language=LANGUAGE, last_state=state)
+                summarize(
+                    task,
+                    self._now(),
+                    language=self._language(session),
+                    last_state=state,
+                )
             )
         self._list.show_tasks(rows)
         self.tasks_listed.emit(rows)
         await self._look_for_scheduled_jobs(session)
 
-    async def _last_state(self, session: Session, task: Task) -> str | None:
+    async def _last_state(self, session: Session, task: "Task") -> str | None:
         last = task.last_run
         if last is None or last.job_id is None:
             return None
@@ -394,7 +415,7 @@ class SchedulesController(QObject):
             log.warning("the last job of task %s cannot be read: %s", task.id, exc)
             return "unknown"
 
-    def _task_and_script(self, task_id: int) -> tuple[Task, Script] | None:
+    def _task_and_script(self, task_id: int) -> "tuple[Task, Script] | None":
         task = self._known.get(task_id)
         if task is None:
             return None
@@ -429,6 +450,8 @@ class SchedulesController(QObject):
         await self._refresh(session)
 
     def _on_list_run_now_requested(self, task_id: int) -> None:
+        from app.task_shapes import run_now_args
+
         found = self._task_and_script(task_id)
         if found is None:
             return

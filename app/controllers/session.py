@@ -23,7 +23,6 @@ from app.controllers.tasks import TaskOwner
 from app.errors import AuthError, PegasusError
 from app.gateway import Gateway
 from app.local_stack import DemoStack, demo_folder
-from app.runs import user_job_prefs, user_tz
 from app.settings import MODE_DEMO, MODE_GATEWAY, Settings
 
 if TYPE_CHECKING:
@@ -53,12 +52,18 @@ class Session:
     demo: bool = False
     user: dict[str, Any] = field(default_factory=dict)
 
+    # app.runs is imported on first use: it brings the manifest and schema
+    # code, which only a report shown or run needs.
     @property
     def tz(self) -> str:
+        from app.runs import user_tz
+
         return user_tz(self.user)
 
     @property
     def prefs(self) -> dict[str, str]:
+        from app.runs import user_job_prefs
+
         return user_job_prefs(self.user)
 
     @property

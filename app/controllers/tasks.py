@@ -13,6 +13,8 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+from app.plurals import counted
+
 log = logging.getLogger(__name__)
 
 
@@ -71,7 +73,7 @@ class TaskOwner:
             task.cancel()
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
-        log.debug("%s: %d tasks cancelled on close", self._owner, len(tasks))
+        log.debug("%s: %s cancelled on close", self._owner, counted(len(tasks), "task"))
 
     def _on_task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

@@ -13,6 +13,7 @@ from typing import Any
 from app.engine.gateway import JobGateway
 from app.engine.reports.timeline import Vehicle
 from app.errors import UsageError
+from app.plurals import counted
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ async def resolve_vehicles(
             wanted |= await _members(gateway, group_id, listed)
 
     vehicles = [Vehicle(vid, _name(listed[vid])) for vid in wanted]
-    log.info("job covers %d vehicles", len(vehicles))
+    log.info("job covers %s", counted(len(vehicles), "vehicle"))
     return sorted(vehicles, key=lambda v: v.id)
 
 

@@ -6,6 +6,11 @@ a week of schedule in seconds. Either option turns on the test clock, and
 only then can it be moved forward (`POST /api/sandbox/clock`, see
 scheduler.py). It drives the task runner only: sessions, job expiry and
 rawdata's "now" keep the real time.
+
+The test clock lives inside the calendar: a --clock-start before
+0001-01-02 or after 9999-12-30 (UTC) is refused, and a clock that reaches
+9999-12-31T00:00Z stops there, with a warning, rather than leave the
+years a date can have.
 """
 
 import argparse
@@ -20,6 +25,10 @@ from app.errors import UsageError
 log = logging.getLogger(__name__)
 
 MOST_RATE = 1_000_000.0  # about eleven days a second
+# The clock's first and last moments: a day inside the calendar at either
+# end, so that every zone's wall time of them is a date too.
+FIRST_MOMENT = dt.datetime(1, 1, 2, tzinfo=dt.UTC).timestamp()
+LAST_MOMENT = dt.datetime(9999, 12, 31, tzinfo=dt.UTC).timestamp()
 
 # TODO(sandbox): the test clock moves the task runner only; jobs' created_at,
 # expiry, sessions and rawdata's "now" keep the real time, so a test clock
@@ -46,6 +55,7 @@ class SandboxClock:
         self.rate = settings.rate
         self._base = settings.start if settings.start is not None else time.time()
         self._base_real = time.monotonic()
+        self._ended = False
         if self.is_test:
             log.info(
                 "test clock from %s at %g times real time",
@@ -56,7 +66,16 @@ class SandboxClock:
     def now(self) -> float:
         if not self.is_test:
             return time.time()
-        return self._base + (time.monotonic() - self._base_real) * self.rate
+        now = self._base + (time.monotonic() - self._base_real) * self.rate
+        if now < LAST_MOMENT:
+            return now
+        if not self._ended:
+            self._ended = True
+            log.warning(
+                "the test clock reached %s, the end of the calendar: it stops there",
+                dt.datetime.fromtimestamp(LAST_MOMENT, dt.UTC).isoformat(),
+            )
+        return LAST_MOMENT
 
     def move_to(self, moment: float) -> None:
         """Set a test clock to moment, never back; it runs on from there."""
@@ -64,6 +83,8 @@ class SandboxClock:
             raise UsageError("only a test clock can be moved (--clock-start)")
         if moment < self.now():
             raise UsageError("the clock can only be moved forward")
+        if moment > LAST_MOMENT:
+            raise UsageError("the test clock ends at 9999-12-31T00:00Z")
         self._base = moment
         self._base_real = time.monotonic()
 
@@ -105,10 +126,16 @@ def clock_settings(args: argparse.Namespace) -> ClockSettings:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=dt.UTC)
         start = moment.timestamp()
+        if not FIRST_MOMENT <= start < LAST_MOMENT:
+            raise UsageError(
+                f"--clock-start {args.clock_start!r} is too near the end of the "
+                "calendar; give a moment from 0001-01-02 to 9999-12-30 (UTC)"
+            )
 
     rate = 1.0 if args.clock_rate is None else args.clock_rate
     if not (math.isfinite(rate) and 0 <= rate <= MOST_RATE):
         raise UsageError(f"--clock-rate must be a number from 0 to {MOST_RATE:.0f}")
+    rate = abs(rate)  # -0.0 is 0, and would be logged as "-0 times"
     if args.clock_rate is not None and start is None:
         start = time.time()
     return ClockSettings(start=start, rate=rate)

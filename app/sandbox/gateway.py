@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import __version__
+from app.plurals import counted
 from app.sandbox import fleet, rawdata
 from app.sandbox.accounts import AccountRoutes
 from app.sandbox.clock import SandboxClock
@@ -143,8 +144,8 @@ class FleetRoutes:
             prefs=self.sandbox.settings.user_prefs,
         )
         log.debug(
-            "rawdata for %d vehicles over %.1f h",
-            len(query.vehicle_ids),
+            "rawdata for %s over %.1f h",
+            counted(len(query.vehicle_ids), "vehicle"),
             (query.end - query.start) / 3600,
         )
         # Generating and encoding take CPU time: keep the event loop free.
@@ -181,11 +182,16 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         finally:
             for task in (scheduling, watching):
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await sandbox.background.aclose()
-            await sandbox.engines.aclose()
-            sandbox.store.close()
+            # One that died of an error must not keep the rest from closing.
+            ends = await asyncio.gather(scheduling, watching, return_exceptions=True)
+            for end in ends:
+                if isinstance(end, Exception):
+                    log.warning("a background task had failed: %s", end)
+            try:
+                await sandbox.background.aclose()
+                await sandbox.engines.aclose()
+            finally:
+                sandbox.store.close()
             log.info("sandbox gateway stopped")
 
     routes = [

@@ -14,10 +14,15 @@ sandbox was stopped through them, or its computer slept) it starts one
 run, for the latest of them: a report is not mailed once per missed time.
 A task's schedule counts from when the task was created or last changed.
 
-The runner sleeps until the next fire time. With a test clock (clock.py)
-`POST /api/sandbox/clock {"to": ISO}` or `{"advance": SECONDS}` moves the
-clock forward, stopping at each fire time on the way, so each gets its
-run as if the time had passed with the sandbox running. It answers the
+The runner sleeps until the next fire time. It keeps each task's next
+fire time until the task changes or runs, yields to requests between
+tasks, and outlives any failure: a task that cannot be read or run is
+logged with its cause and skipped, and the next pass goes on.
+
+With a test clock (clock.py) `POST /api/sandbox/clock {"to": ISO}` or
+`{"advance": SECONDS}` moves the clock forward, stopping at each fire
+time on the way, so each gets its run as if the time had passed with the
+sandbox running. It answers the
 ids of the jobs started. The route exists only with a test clock.
 """
 
@@ -28,7 +33,7 @@ import logging
 import sqlite3
 import time
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -36,7 +41,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.errors import PegasusError, UsageError
-from app.sandbox.clock import SandboxClock
+from app.sandbox.clock import LAST_MOMENT, SandboxClock
 from app.sandbox.context import Sandbox
 from app.sandbox.jobs import DEFAULT_LIFETIME, JobRoutes, close_with_error
 from app.sandbox.tasks import schedule_zone
@@ -56,30 +61,39 @@ DELIVERY_KEYS = ("back", "recipients", "users", "user")
 LOOPBACK_CLIENTS = ("127.0.0.1", "::1")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Plan:
-    """A stored task read for running."""
+    """A stored task read for running, with its next fire time worked out."""
 
     task: dict[str, Any]
     zone: zoneinfo.ZoneInfo
-    schedules: list[CronExpression]
+    schedules: list[CronExpression]  # each distinct one once
     since: dt.datetime  # fire times up to here are done
+    key: tuple[float, float]  # the task's version and since, as stored
+    upcoming: dt.datetime | None = field(init=False)  # the first after since
+
+    def __post_init__(self) -> None:
+        firsts = [
+            next(fire_times(cron, self.zone, self.since), None)
+            for cron in self.schedules
+        ]
+        self.upcoming = min((f for f in firsts if f is not None), default=None)
 
     def latest_due(self, now: dt.datetime) -> dt.datetime | None:
         """The latest fire time in (since, now], of any of its schedules."""
+        if self.upcoming is None or self.upcoming > now:
+            return None
         due = [last_run(cron, self.zone, self.since, now) for cron in self.schedules]
         return max((moment for moment in due if moment), default=None)
 
-    def upcoming(self) -> dt.datetime | None:
-        """The first fire time after since."""
-        firsts = [
-            next(fire_times(cron, self.zone, self.since)) for cron in self.schedules
-        ]
-        return min(firsts, default=None)
-
 
 class TaskRunner:
-    """Starts the runs of every stored task; one per sandbox."""
+    """Starts the runs of every stored task; one per sandbox.
+
+    A task's plan (its schedules read, its next fire time) is kept until
+    the task changes or runs, so a pass over tasks with nothing due does
+    no cron arithmetic.
+    """
 
     def __init__(self, sandbox: Sandbox, jobs: JobRoutes, clock: SandboxClock) -> None:
         self.sandbox = sandbox
@@ -87,6 +101,9 @@ class TaskRunner:
         self.jobs = jobs
         self.clock = clock
         self._wake = asyncio.Event()
+        # One pass at a time: the runner's own, or a move of the test clock.
+        self._passing = asyncio.Lock()
+        self._kept: dict[int, Plan] = {}
         # Tasks already reported unusable, with the version that was.
         self._warned: set[tuple[int, float]] = set()
 
@@ -105,49 +122,73 @@ class TaskRunner:
         while True:
             delay = MOST_SLEEP
             try:
-                self.run_due()
+                async with self._passing:
+                    await self._run_due()
                 delay = self._delay()
-            except sqlite3.Error as exc:
-                log.warning("could not run the scheduled tasks: %s", exc)
+            except Exception as exc:  # noqa: BLE001
+                # The runner must outlive any one failure: a task it cannot
+                # read or run is skipped, and the next pass tries again.
+                log.warning(
+                    "the scheduled tasks could not be run (trying again in %.0f "
+                    "s): %s: %s",
+                    delay,
+                    type(exc).__name__,
+                    exc,
+                    exc_info=not isinstance(exc, sqlite3.Error | PegasusError),
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
 
-    def run_due(self) -> list[int]:
+    async def run_due(self) -> list[int]:
         """Start one run of each task with a fire time due; the jobs made."""
+        async with self._passing:
+            return await self._run_due()
+
+    async def _run_due(self) -> list[int]:
         now = self.clock.now()
         moment = dt.datetime.fromtimestamp(now, dt.UTC)
         started = []
-        for plan in self._plans():
-            fire_time = plan.latest_due(moment)
-            if fire_time is None:
+        for plan in self._plans(now):
+            if plan.upcoming is None or plan.upcoming > moment:
                 continue
             try:
-                started += self._start_run(plan, fire_time, now)
-            except (KeyError, TypeError, ValueError, PegasusError) as exc:
-                # A task stored by an older version, in a shape not checked
-                # then: skip this run rather than retry it without end.
-                log.warning("task %s could not run: %s", plan.task["id"], exc)
+                fire_time = plan.latest_due(moment)
+                if fire_time is not None:
+                    started += self._start_run(plan, fire_time, now)
+            except Exception as exc:  # noqa: BLE001
+                # One task's failure must not stop the others' runs; this
+                # run is skipped rather than retried without end.
+                log.warning(
+                    "task %s could not run: %s: %s",
+                    plan.task["id"],
+                    type(exc).__name__,
+                    exc,
+                    exc_info=not isinstance(exc, PegasusError),
+                )
                 self.store.save_task_run(plan.task["id"], now)
+            # Let requests and a stop be served between tasks.
+            await asyncio.sleep(0)
         return started
 
-    def advance_to(self, target: float) -> list[int]:
+    async def advance_to(self, target: float) -> list[int]:
         """Move the test clock to target, running each fire time on the way."""
         started = []
-        for _ in range(MOST_STEPS):
-            upcoming = self._upcoming()
-            if upcoming is None or upcoming > target:
-                break
-            self.clock.move_to(max(upcoming, self.clock.now()))
-            started += self.run_due()
-        else:
-            log.warning(
-                "more than %d fire times before %s: the rest start one run each",
-                MOST_STEPS,
-                _iso(target),
-            )
-        self.clock.move_to(max(target, self.clock.now()))
-        started += self.run_due()
+        async with self._passing:
+            for _ in range(MOST_STEPS):
+                upcoming = self._upcoming()
+                if upcoming is None or upcoming > target:
+                    break
+                self.clock.move_to(max(upcoming, self.clock.now()))
+                started += await self._run_due()
+            else:
+                log.warning(
+                    "more than %d fire times before %s: the rest start one run each",
+                    MOST_STEPS,
+                    _iso(target),
+                )
+            self.clock.move_to(max(target, self.clock.now()))
+            started += await self._run_due()
         self.wake()
         return started
 
@@ -161,46 +202,73 @@ class TaskRunner:
 
     def _upcoming(self) -> float | None:
         """The earliest fire time not yet run, of any task (epoch seconds)."""
-        times = [plan.upcoming() for plan in self._plans()]
+        times = [plan.upcoming for plan in self._plans(self.clock.now())]
         found = [moment.timestamp() for moment in times if moment is not None]
         return min(found, default=None)
 
-    def _plans(self) -> list[Plan]:
+    def _plans(self, now: float) -> list[Plan]:
         plans = []
         for task in self.store.all_tasks():
-            plan = self._plan(task)
+            plan = self._plan(task, now)
             if plan is not None:
                 plans.append(plan)
+        self._kept = {plan.task["id"]: plan for plan in plans}
         return plans
 
-    def _plan(self, task: dict[str, Any]) -> Plan | None:
+    def _plan(self, task: dict[str, Any], now: float) -> Plan | None:
         """The task read for running; None (and a warning once) if it cannot be."""
         try:
-            zone = zone_named(schedule_zone(task))
-            schedules = [parse_cron(entry) for entry in task["schedule"]]
-        except UsageError as exc:
-            # Stored by an older version that checked less.
+            since = self._since(task, now)
+            kept = self._kept.get(task["id"])
+            if kept is not None and kept.key == (task["updated_at"], since):
+                return kept
+
+            parsed = [parse_cron(entry) for entry in task["schedule"]]
+            return Plan(
+                task=task,
+                zone=zone_named(schedule_zone(task)),
+                schedules=list({cron.fields: cron for cron in parsed}.values()),
+                since=dt.datetime.fromtimestamp(since, dt.UTC),
+                key=(task["updated_at"], since),
+            )
+        except Exception as exc:  # noqa: BLE001
+            # Stored by an older version that checked less, or with times
+            # the calendar cannot hold: the other tasks still run.
             if (task["id"], task["updated_at"]) not in self._warned:
                 self._warned.add((task["id"], task["updated_at"]))
-                log.warning("task %s cannot run: %s", task["id"], exc)
+                log.warning(
+                    "task %s cannot run: %s",
+                    task["id"],
+                    exc,
+                    exc_info=not isinstance(exc, UsageError | KeyError | TypeError),
+                )
             return None
 
+    def _since(self, task: dict[str, Any], now: float) -> float:
+        """Where the task's schedule counts from: its last check, or its saving.
+
+        A time later than the clock (recorded under a test clock set ahead)
+        would keep the task silent until then: it counts from now instead.
+        """
         run = self.store.task_run(task["id"])
-        since = run["checked_until"] if run else task["updated_at"]
-        return Plan(
-            task=task,
-            zone=zone,
-            schedules=schedules,
-            since=dt.datetime.fromtimestamp(since, dt.UTC),
-        )
+        since = float(run["checked_until"] if run else task["updated_at"])
+        if since > now:
+            log.info(
+                "task %s was checked up to %s, later than the clock (%s): its "
+                "schedule counts from now",
+                task["id"],
+                _iso(since),
+                _iso(now),
+            )
+            self.store.save_task_run(task["id"], now)
+            since = now
+        return since
 
     def _start_run(self, plan: Plan, fire_time: dt.datetime, now: float) -> list[int]:
         """One run of a task: a job for each of its processes."""
         task = plan.task
-        first = min(
-            next(fire_times(cron, plan.zone, plan.since)) for cron in plan.schedules
-        )
-        if first < fire_time:
+        first = plan.upcoming
+        if first is not None and first < fire_time:
             log.info(
                 "task %s: fire times from %s to %s were missed; one run, for the "
                 "latest",
@@ -324,7 +392,7 @@ class ClockRoutes:
         body = await json_object(request)
         target = _target(body, self.runner.clock.now())
         try:
-            started = self.runner.advance_to(target)
+            started = await self.runner.advance_to(target)
         except UsageError as exc:
             raise ApiError(400, str(exc)) from exc
         log.info("test clock moved to %s; jobs started: %s", _iso(target), started)
@@ -345,7 +413,7 @@ def _target(body: dict[str, Any], now: float) -> float:
             raise ApiError(400, "advance: give a number of seconds")
         if not 0 <= seconds <= MOST_MOVE:
             raise ApiError(400, "advance: give from 0 seconds to 20 years")
-        return now + seconds
+        return _within_calendar(now + seconds)
 
     text = body["to"]
     try:
@@ -356,7 +424,15 @@ def _target(body: dict[str, Any], now: float) -> float:
         raise ApiError(400, "to: give a date and time with its offset (ISO 8601)")
     if not now <= moment.timestamp() <= now + MOST_MOVE:
         raise ApiError(400, "to: the clock moves only forward, at most 20 years")
-    return moment.timestamp()
+    return _within_calendar(moment.timestamp())
+
+
+def _within_calendar(target: float) -> float:
+    if target > LAST_MOMENT:
+        raise ApiError(
+            400, f"the test clock ends at {_iso(LAST_MOMENT)}, the calendar's end"
+        )
+    return target
 
 
 def _iso(epoch: float) -> str:

@@ -7,10 +7,13 @@ string or a list. Stored and answered in one form: nested processes,
 `users`, a list of schedules.
 
 Each schedule is checked as the app's cron editor checks it (five fields
-or a macro, and it must run at some time), each `tz` must be a known zone
-and `back`, when given, days and hours. The task runner (scheduler.py)
-runs the schedules in the zone `schedule_zone` gives, and answers show
-its last run as `last_run: {fired_at, job_id}` (null before the first).
+or a macro, at most 200 characters, and it must run at some time), each
+`tz` must be a known zone and `back`, when given, days and hours (at most
+366 days). A task holds at most MOST_SCHEDULES (20) schedules and
+MOST_PROCESSES (100) processes, so one task cannot keep the runner busy.
+The task runner (scheduler.py) runs the schedules in the zone
+`schedule_zone` gives, and answers show its last run as
+`last_run: {fired_at, job_id}` (null before the first).
 """
 
 import logging
@@ -26,7 +29,7 @@ from app.sandbox.context import Sandbox
 from app.sandbox.listing import page_of
 from app.sandbox.web import ApiError, json_object
 from app.schedule.back import parse_back
-from app.schedule.expression import CronError, parse_cron
+from app.schedule.expression import MOST_SCHEDULES, CronError, parse_cron
 from app.schedule.runs import zone_named
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SERVER_FIELDS = ("id", "owner", "created_at", "updated_at", "last_run")
 DEFAULT_ZONE = "UTC"
+MOST_PROCESSES = 100
 
 # TODO(sandbox): a task's run makes a job but sends no email: recipients and
 # users of a scheduled report in the sandbox never hear of its result.
@@ -60,6 +64,12 @@ def _processes(value: Any) -> list[list[dict[str, Any]]]:
             400, "processes: a list of [configuration, parameters] pairs is required"
         )
     pairs = [value] if isinstance(value[0], dict) else value
+    if len(pairs) > MOST_PROCESSES:
+        raise ApiError(
+            400,
+            f"processes: {len(pairs)} processes in one task; give at most "
+            f"{MOST_PROCESSES}",
+        )
 
     processes = []
     for index, pair in enumerate(pairs):
@@ -104,6 +114,12 @@ def _schedule(value: Any) -> list[str]:
     entries = [value] if isinstance(value, str) else value
     if not isinstance(entries, list) or not all(isinstance(e, str) for e in entries):
         raise ApiError(400, "schedule: a cron string or a list of cron strings")
+    if len(entries) > MOST_SCHEDULES:
+        raise ApiError(
+            400,
+            f"schedule: {len(entries)} schedules in one task; give at most "
+            f"{MOST_SCHEDULES}",
+        )
     for entry in entries:
         try:
             parse_cron(entry)

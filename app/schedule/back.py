@@ -16,7 +16,8 @@ from typing import Any
 
 from app.errors import UsageError
 
-MOST_DAYS = 366  # the longest period an engine is asked for
+MOST_DAYS = 366  # the longest period an engine takes (app/engine/params.py)
+MOST_OF = {"days": MOST_DAYS, "hours": MOST_DAYS * 24}
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,16 @@ def parse_back(value: Any) -> Back:
         if (
             isinstance(amount, bool)
             or not isinstance(amount, int | float)
-            or not math.isfinite(amount)
+            or (isinstance(amount, float) and not math.isfinite(amount))
             or amount < 0
         ):
             raise UsageError(f"back/{key}: give a number of {key}, 0 or more")
+        # Checked before any timedelta is made: 1e10 days is past its range.
+        if amount > MOST_OF[key]:
+            raise UsageError(
+                f"back/{key}: the period is longer than {MOST_DAYS} days; give "
+                f"at most {MOST_OF[key]} {key}"
+            )
         amounts[key] = amount
 
     back = Back(**amounts)
@@ -62,9 +69,17 @@ def parse_back(value: Any) -> Back:
 
 
 def period_before(fire_time: dt.datetime, back: Back) -> tuple[str, str]:
-    """`from` and `to` of a run fired at fire_time (aware, in the task's zone)."""
+    """`from` and `to` of a run fired at fire_time (aware, in the task's zone).
+
+    UsageError when the period would begin before year 1.
+    """
     end = fire_time.replace(tzinfo=None, fold=0)
-    start = end - back.span
+    try:
+        start = end - back.span
+    except OverflowError as exc:
+        raise UsageError(
+            f"back: the period before {_local_text(end)} would begin before year 1"
+        ) from exc
     return _local_text(start), _local_text(end)
 
 

@@ -3,7 +3,10 @@
 Prints one JSON object, `{valid, error, description, next}`, made by the
 same code as the cron editor (preview.py). Exit status 0 for a valid
 expression, 2 for a refused one; an unknown time zone, an unreadable
---from or a bad --count is a one-line error on stderr, also status 2.
+--from (or one outside the calendar, years 1 to 9999 in UTC) or a bad
+--count is a one-line error on stderr, also status 2. Runs end with the
+calendar: near 9999-12-31 fewer than --count are listed, with a note on
+stderr saying so.
 """
 
 import argparse
@@ -14,6 +17,7 @@ import sys
 import zoneinfo
 
 from app.errors import UsageError
+from app.plurals import agreeing
 from app.schedule.description import LANGUAGES
 from app.schedule.preview import DEFAULT_COUNT, preview
 from app.schedule.runs import zone_named
@@ -65,6 +69,13 @@ def main(args: argparse.Namespace) -> int:
     # ASCII escapes: a console that cannot show "sólo" still gets the JSON.
     json.dump(shown.as_json(), sys.stdout, indent=2)
     print()
+    if shown.valid and len(shown.runs) < args.count:
+        print(
+            f"note: only {len(shown.runs)} of {args.count} runs "
+            f"{agreeing(len(shown.runs), 'is', 'are')} listed: the calendar ends "
+            "on 9999-12-31",
+            file=sys.stderr,
+        )
     return 0 if shown.valid else INVALID
 
 
@@ -81,4 +92,11 @@ def _start(text: str | None, zone: zoneinfo.ZoneInfo) -> dt.datetime:
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    try:
+        moment.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError as exc:
+        raise UsageError(
+            f"--from {text!r} lies outside the calendar in {zone.key} (years 1 "
+            "to 9999 in UTC); give a later or earlier time"
+        ) from exc
     return moment

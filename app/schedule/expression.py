@@ -12,7 +12,10 @@ five fields; @reboot has no times and is refused.
 A bad field is named in the message (`day of month: 'banana' is not ...`),
 found by reading each field on its own. Hashed (`H`) and random (`R`)
 values are refused too: the times listed for them would not be the times
-a gateway runs.
+a gateway runs. So is a step larger than its field's range (`*/90` in the
+minutes): it fires once per hour, day or year, not at the interval its
+description names. An expression is at most MOST_LENGTH characters, which
+also bounds its lists and ranges, and a task holds at most MOST_SCHEDULES.
 """
 
 import datetime as dt
@@ -44,12 +47,20 @@ FIELD_HINTS = (
     "1-12 or jan-dec",
     "0-7 (0 and 7 are Sunday) or sun-sat",
 )
+# The values each field can take, for the size of a step.
+FIELD_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
+# What a field repeats within: a step past its range fires once per this.
+FIELD_PERIODS = ("hour", "day", "month", "year", "week")
 FIVE_FIELDS = "minute hour day-of-month month day-of-week"
+MOST_LENGTH = 200  # characters of one expression
+MOST_SCHEDULES = 20  # expressions in one task
 # A fixed start for the "does it ever run" search: with five fields the
 # runs repeat within decades, so any start gives the same answer.
 NEVER_RUNS_PROBE = dt.datetime(2001, 1, 1)
 # croniter's hashed and random values: `H`, `R`, `H(0-29)`, `R/5`.
 _HASHED_OR_RANDOM = re.compile(r"[hr](\(\d+-\d+\))?(/\d+)?", re.ASCII)
+# The step of a list item: `*/5`, `1-30/5`, `5/15`.
+_STEP = re.compile(r"/(\d+)$", re.ASCII)
 # Fields are split as croniter splits them: on ASCII white space only.
 _FIELD = re.compile(r"\S+", re.ASCII)
 
@@ -81,6 +92,11 @@ def parse_cron(text: str) -> CronExpression:
     stripped = text.strip()
     if not stripped:
         raise CronError(f"the schedule is empty: give five fields ({FIVE_FIELDS})")
+    if len(stripped) > MOST_LENGTH:
+        raise CronError(
+            f"the schedule {stripped[:20]!r}... is {len(stripped)} characters "
+            f"long; give at most {MOST_LENGTH}"
+        )
 
     fields = _macro_fields(stripped) if stripped.startswith("@") else stripped
     parts = _FIELD.findall(fields)
@@ -144,6 +160,7 @@ def _check_field(index: int, part: str) -> None:
                 "not supported: the times listed could not be the times a "
                 f"gateway runs; give {FIELD_HINTS[index]}"
             )
+        _check_step(index, item)
 
     probe = ["*"] * 5
     probe[index] = part
@@ -155,6 +172,24 @@ def _check_field(index: int, part: str) -> None:
             f"{name}: {part!r} is not a valid {name}; give {FIELD_HINTS[index]}, "
             "a range (1-5), a list (1,3), a step (*/2) or *"
         ) from exc
+
+
+def _check_step(index: int, item: str) -> None:
+    """CronError for a step that fires once per period, whatever it says."""
+    found = _STEP.search(item)
+    if found is None:
+        return
+    step = int(found.group(1))
+    low, high = FIELD_RANGES[index]
+    if step <= high - low + 1:
+        return
+    digits = found.group(1)
+    shown = digits if len(digits) <= 12 else digits[:12] + "..."
+    raise CronError(
+        f"{FIELD_NAMES[index]}: a step of {shown} fires only once per "
+        f"{FIELD_PERIODS[index]}, as the field has {high - low + 1} values "
+        f"({low}-{high}); write the one {FIELD_NAMES[index]} it starts at instead"
+    )
 
 
 def _check_it_runs(text: str, fields: str) -> None:

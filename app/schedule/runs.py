@@ -16,9 +16,14 @@ croniter's own handling of aware datetimes gives neither: `30 2 * * *` in
 Europe/Amsterdam lists 2024-10-27 02:30 twice. Moments are compared in
 UTC: Python compares two datetimes of one zone by their wall-clock time,
 so the two 02:30s of that night would be equal.
+
+The runs end with the calendar: no moment after 9999-12-31 is listed
+(nor one before year 1 that a zone's offset would need), so a list
+asked for near the end is shorter rather than an error.
 """
 
 import datetime as dt
+import functools
 import heapq
 import logging
 import zoneinfo
@@ -37,12 +42,15 @@ ONE_MINUTE = dt.timedelta(minutes=1)
 # widens by WIDER each time nothing is found.
 FIRST_LOOK_BACK = dt.timedelta(hours=1)
 WIDER = 16
+# Names zoneinfo finds that are no place's zone: the computer's own
+# setting (which differs between computers) and placeholders.
+NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
     """The IANA time zone of that name; UsageError if there is none."""
     problem = f"{name!r} is not a time zone; give an IANA name like Europe/Amsterdam"
-    if not name or name.startswith("/") or ".." in name:
+    if name in NOT_ZONES or name not in _known_zones():
         raise UsageError(problem)
     try:
         return zoneinfo.ZoneInfo(name)
@@ -50,31 +58,52 @@ def zone_named(name: str) -> zoneinfo.ZoneInfo:
         raise UsageError(problem) from exc
 
 
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    # Read once: listing them walks the zone files.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def fire_times(
     expression: CronExpression, zone: zoneinfo.ZoneInfo, after: dt.datetime
 ) -> Iterator[dt.datetime]:
     """The moments the schedule fires strictly after `after`, in order.
 
-    Endless; each moment is aware, in zone. `after` must be aware.
+    Ends at the end of the calendar (9999-12-31); each moment is aware, in
+    zone. `after` must be aware; UsageError when it or its time in zone
+    lies outside the calendar (0001-01-01T00:00+14:00 is in year 0 in UTC).
     """
     if after.tzinfo is None:
         raise ValueError("after must be an aware datetime")
-    after_utc = after.astimezone(UTC)
+    try:
+        after_utc = after.astimezone(UTC)
+        local = after_utc.astimezone(zone)
+        wall = local.replace(tzinfo=None, fold=0)
+        early, late = _both_copies(wall, zone)
+    except OverflowError as exc:
+        raise UsageError(
+            f"{after.isoformat()} in {zone.key} lies outside the calendar "
+            "(years 1 to 9999); give a later or earlier time"
+        ) from exc
     every_hour = expression.every_hour
 
     # In the first copy of a repeated hour, wall times a little before
     # `after` still have a second copy to come.
-    local = after_utc.astimezone(zone)
-    wall = local.replace(tzinfo=None, fold=0)
-    early, late = _both_copies(wall, zone)
     if early < late and local.fold == 0:
         wall -= late - early
 
-    walls = croniter(expression.fields, wall - ONE_MINUTE)
+    walls = croniter(
+        expression.fields, wall - ONE_MINUTE if wall > dt.datetime.min else wall
+    )
     pending: list[dt.datetime] = []
     last: dt.datetime | None = None
     while True:
-        first, second = _moments(walls.get_next(dt.datetime), zone, every_hour)
+        try:
+            first, second = _moments(walls.get_next(dt.datetime), zone, every_hour)
+        except (OverflowError, ValueError):
+            # croniter and the offsets reach past 9999-12-31: no more runs.
+            # (A wall time before year 1 in UTC cannot come after `after`.)
+            break
         for moment in (first, second):
             if moment is not None and moment > after_utc:
                 heapq.heappush(pending, moment)
@@ -88,6 +117,11 @@ def fire_times(
             if moment != last:
                 last = moment
                 yield moment.astimezone(zone)
+
+    for moment in sorted(set(pending)):
+        if moment != last:
+            yield moment.astimezone(zone)
+    log.debug("the runs of %r end with the calendar", expression.text)
 
 
 def next_runs(

@@ -157,14 +157,30 @@ def editor_of(form: ReportForm, path: str) -> FieldEditor | None:
 
 
 def shown_at_field(form: ReportForm, path: str, message: str) -> bool:
-    """Whether the error is written, visibly, in the row of its field."""
+    """Whether the error is written, visibly, in the row of its field.
+
+    The form's own error for a rule over some of its fields ("needs one
+    of: vehicles, groups") is written at each of those fields, as the rule.
+    """
     editor = editor_of(form, path)
     if editor is None:
-        return False
+        return path == "" and shown_as_rule(form)
     row: QWidget = editor.parentWidget() or editor
     return any(
         message[:MESSAGE_START] in label.text() and label.isVisible()
         for label in row.findChildren(QLabel)
+    )
+
+
+def shown_as_rule(form: ReportForm) -> bool:
+    """Whether the form's rule, broken, is written at each field it names."""
+    rule = getattr(form.rows, "rule", None)
+    if rule is None:
+        return False
+    rows = [form.rows.row(name) for name in rule.names]
+    shown = [row for row in rows if row is not None]
+    return bool(shown) and all(
+        row.error.isVisible() and rule.text in row.error.text() for row in shown
     )
 
 

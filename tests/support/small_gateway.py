@@ -2,10 +2,11 @@
 
 It signs anyone in, lists one engine (itself: GET /engine/manifest answers
 the manifest the test gives), and answers a job posted to /api/job_manager
-at once as done, with the id and the files the test chose; it records what
-each job was sent, serves the files, and serves icons under /icons/,
-noting how many were asked for at once. It runs in a thread
-(support.servers.serving_in_thread), so it answers while qtbot waits.
+at once as done (or in error, when told), with the id and the files the
+test chose; it records what each job was sent, serves the files, and
+serves icons under /icons/, noting how many were asked for at once. It
+runs in a thread (support.servers.serving_in_thread), so it answers while
+qtbot waits.
 """
 
 import asyncio
@@ -45,12 +46,18 @@ def small_gateway(
     files: tuple[str, ...] = (),
     icon: bytes = b"",
     icon_delay: float = 0.0,
+    error: str | None = None,
 ) -> Iterator[tuple[str, GatewayLog]]:
-    """Serve the gateway; yield its URL and the log of what it was asked."""
+    """Serve the gateway; yield its URL and the log of what it was asked.
+
+    With error, a job ends in error with that message instead of done.
+    """
     log = GatewayLog()
 
     def job(state: str) -> dict[str, Any]:
-        result = {"files": list(files)} if state == "done" else {}
+        result: dict[str, Any] = {"files": list(files)} if state == "done" else {}
+        if state == "error":
+            result = {"error": error}
         return {
             "id": job_id,
             "script": "s",
@@ -81,7 +88,7 @@ def small_gateway(
     async def job_now(request: Request) -> Response:
         if request.path_params["job"] != str(job_id):
             return JSONResponse({"message": "no such job"}, status_code=404)
-        return JSONResponse(job("done"))
+        return JSONResponse(job("done" if error is None else "error"))
 
     async def job_file(request: Request) -> Response:
         log.files.append(request.url.path)

@@ -9,6 +9,7 @@ from app import forms
 from widgets.fields.arrays import ArrayEditor
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor
 from widgets.fields.choices import BooleanEditor, ChoiceEditor, MultiChoiceEditor
+from widgets.fields.constant import ConstantEditor
 from widgets.fields.dates import DateEditor, DateTimeEditor
 from widgets.fields.group import ObjectEditor
 from widgets.fields.nullable import NullableEditor, NullEditor
@@ -35,6 +36,7 @@ EDITORS: dict[str, type[FieldEditor]] = {
     forms.TIME: TimeEditor,
     forms.NULL: NullEditor,
     forms.NULLABLE: NullableEditor,
+    forms.CONSTANT: ConstantEditor,
 }
 
 __all__ = ["EDITORS", "EMPTY", "EditorEnv", "FieldEditor"]

@@ -126,15 +126,14 @@ class ArrayEditor(FieldEditor):
         self.add_button = QPushButton(button_text(f"Add {item.lower()}"), self.box)
         self.add_button.setAccessibleName(f"Add an item to {spec.title}")
         self.add_button.clicked.connect(self._on_add_clicked)
-        self.to_list_button = QPushButton("Edit as a list", self.box)
-        self.to_list_button.clicked.connect(self._on_to_list_clicked)
         bar = QHBoxLayout()
         bar.addWidget(self.add_button)
-        bar.addWidget(self.to_list_button)
         bar.addStretch(1)
+        self._bar = bar
 
         # Made the first time a value must be kept as JSON: most lists never are.
         self.json: JsonEditor | None = None
+        self.to_list_button: QPushButton | None = None
         self._inner = inner
         self._name = spec.title
         inner.addLayout(bar)
@@ -174,7 +173,9 @@ class ArrayEditor(FieldEditor):
                 # None stays None: an item that may be null shows it as such.
                 row.editor.set_value(item)
             self._present = True
-            fits = same_json(self.value(), value)
+            fits = same_json(self.value(), value) and not any(
+                row.editor.keeps_value() for row in self.items
+            )
         if not fits:
             log.info("%s: a value its rows cannot show is kept as JSON", self.spec.path)
             self._resize(0)
@@ -305,7 +306,7 @@ class ArrayEditor(FieldEditor):
         self.kept = kept
         if self.json is not None or kept:
             self._json_editor().setVisible(kept)
-        self.to_list_button.setVisible(kept)
+            self._list_button().setVisible(kept)
         self.list_area.setVisible(not kept)
         self.add_button.setVisible(not kept)
         if kept:
@@ -324,6 +325,14 @@ class ArrayEditor(FieldEditor):
             # Above the buttons, which are the last line of the box.
             self._inner.insertWidget(self._inner.count() - 1, self.json)
         return self.json
+
+    def _list_button(self) -> QPushButton:
+        """Edit as a list, beside Add: made with the JSON text it goes with."""
+        if self.to_list_button is None:
+            self.to_list_button = QPushButton("Edit as a list", self.box)
+            self.to_list_button.clicked.connect(self._on_to_list_clicked)
+            self._bar.insertWidget(1, self.to_list_button)
+        return self.to_list_button
 
     def _chain_tabs(self) -> None:
         """Put the rows' controls in the tab order, between what is around.
@@ -357,7 +366,7 @@ class ArrayEditor(FieldEditor):
 
     def focus_widgets(self) -> list[QWidget]:
         if self.json is not None and self.kept:
-            return [*self.json.focus_widgets(), self.to_list_button]
+            return [*self.json.focus_widgets(), self._list_button()]
         chain: list[QWidget] = []
         for row in self.items:
             chain += row.editor.focus_widgets()

@@ -4,8 +4,16 @@ An editor shows one FieldSpec and gives back its value: EMPTY when the user
 left it empty (an optional field is then left out of the payload), else the
 JSON value. Editors do no validation: the controller checks values() and the
 form shows the errors beside each field.
+
+A value an editor's controls cannot show (a check box given "wrong", a list
+given a value not among its choices) is never dropped: the editor keeps it
+in a KeptValue, shown read-only in place of its controls and sent back
+unchanged, so the error at the field names it. Change drops it and gives
+the controls back.
 """
 
+import copy
+import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,7 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
 from app.forms import FieldSpec, FormContext
 from app.recursion import ReferenceTargets
@@ -32,6 +40,11 @@ class _Empty:
 EMPTY: Any = _Empty()
 NOT_SET = "Not set"
 ERROR_COLOR = "#c62828"
+CHANGE = "Change"
+KEPT_TIP = (
+    "Kept as it was given: the field's choices cannot show it. Sent back "
+    "unchanged; press Change to choose another value."
+)
 
 
 def hint_label(text: str = "", parent: QWidget | None = None) -> QLabel:
@@ -78,6 +91,73 @@ class EditorEnv:
     references: ReferenceTargets | None = None
 
 
+class KeptValue(QWidget):
+    """A value its editor's controls cannot show, kept to be sent back.
+
+    While it holds one it is shown read-only in place of the controls;
+    Change drops it and shows the controls again.
+
+    Signals: dropped(): the user pressed Change.
+    """
+
+    dropped = Signal()
+
+    def __init__(self, controls: list[QWidget], parent: QWidget) -> None:
+        super().__init__(parent)
+        self._controls = controls
+        self._value: Any = EMPTY
+        self.line = QLineEdit(self)
+        self.line.setReadOnly(True)
+        self.line.setToolTip(tooltip(KEPT_TIP))
+        self.change = QPushButton(CHANGE, self)
+        self.change.setToolTip(tooltip("Drop this value and choose another"))
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.line, 1)
+        layout.addWidget(self.change)
+        self.change.clicked.connect(self._on_change_clicked)
+        self.setVisible(False)
+
+    @property
+    def holds(self) -> bool:
+        return self._value is not EMPTY
+
+    @property
+    def value(self) -> Any:
+        """The kept value (a copy), or EMPTY."""
+        return copy.deepcopy(self._value)
+
+    def keep(self, value: Any) -> None:
+        self._value = copy.deepcopy(value)
+        self.line.setText(json.dumps(value, ensure_ascii=False))
+        self.line.setCursorPosition(0)
+        self._show(kept=True)
+        # Tab reaches the kept value where it reached the (hidden) controls.
+        if self._controls:
+            QWidget.setTabOrder(self._controls[-1], self.line)
+            QWidget.setTabOrder(self.line, self.change)
+
+    def drop(self) -> None:
+        self._value = EMPTY
+        self.line.clear()
+        self._show(kept=False)
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [self.line, self.change]
+
+    def _show(self, kept: bool) -> None:
+        self.setVisible(kept)
+        for control in self._controls:
+            control.setVisible(not kept)
+
+    def _on_change_clicked(self) -> None:
+        self.drop()
+        if self._controls:
+            self._controls[0].setFocus()
+        self.dropped.emit()
+
+
 class FieldEditor(QWidget):
     """Base of the editors of one field.
 
@@ -91,6 +171,8 @@ class FieldEditor(QWidget):
     reload_requested = Signal(str)
     # An editor that shows its own title (a group box) takes a whole row.
     spans_row = False
+    # Where an editor that has one keeps a value its controls cannot show.
+    keeper: KeptValue | None = None
 
     def __init__(
         self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
@@ -128,6 +210,9 @@ class FieldEditor(QWidget):
             if description:
                 widget.setToolTip(tooltip(description))
                 widget.setAccessibleDescription(description)
+        if self.keeper is not None:
+            self.keeper.line.setAccessibleName(name)
+            self.keeper.change.setAccessibleName(f"Change {name}")
 
     def child_errors(self, errors: dict[str, str]) -> dict[str, str]:
         """Show errors of paths inside this field (clearing the others there);
@@ -150,5 +235,15 @@ class FieldEditor(QWidget):
     def set_resource_loading(self, resource: str) -> None:
         """Tell the pickers of a resource that its list is being fetched."""
 
+    def keeps_value(self) -> bool:
+        """Whether the editor holds a value its controls cannot show."""
+        return self.keeper is not None and self.keeper.holds
+
     def _reject(self, value: Any, why: str) -> None:
         log.warning("field %s cannot show %r: %s", self.spec.path, value, why)
+
+    def _keep_value(self, value: Any, why: str) -> None:
+        """Keep a value the controls cannot show, to send it back unchanged."""
+        self._reject(value, why)
+        if self.keeper is not None:
+            self.keeper.keep(value)

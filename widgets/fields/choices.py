@@ -1,6 +1,5 @@
 """Editors that pick among given values: a check box, a list, several boxes."""
 
-import copy
 import functools
 from typing import Any
 
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.forms import FieldSpec
-from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor
+from widgets.fields.base import EMPTY, NOT_SET, EditorEnv, FieldEditor, KeptValue
 from widgets.plain_text import button_text, tooltip
 
 # From this many choices on, the list can be searched by typing (time zones).
@@ -29,7 +28,10 @@ BOXES_PER_ROW = 4
 
 
 class BooleanEditor(FieldEditor):
-    """A check box. An optional one with no default is left out until used."""
+    """A check box. An optional one with no default is left out until used.
+
+    A value that is not true or false is kept and sent back (KeptValue).
+    """
 
     def __init__(
         self, spec: FieldSpec, env: EditorEnv, parent: QWidget | None = None
@@ -39,33 +41,50 @@ class BooleanEditor(FieldEditor):
         self.box.setEnabled(not spec.read_only)
         # Unticked already means false for a required field.
         self._used = spec.required
+        self._setting = False
+        self.keeper = KeptValue([self.box], self)
+        self.keeper.change.setEnabled(not spec.read_only)
 
         # Not stretched, so a click beside the box does not look like a miss.
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
+        layout.addWidget(self.keeper, 1)
         layout.addStretch(1)
         self.box.toggled.connect(self._on_box_toggled)
+        self.keeper.dropped.connect(self.changed)
 
     def value(self) -> Any:
+        if self.keeper is not None and self.keeper.holds:
+            return self.keeper.value
         return self.box.isChecked() if self._used else EMPTY
 
     def set_value(self, value: Any) -> None:
-        if value is EMPTY or value is None:
-            self._used = self.spec.required
-            self.box.setChecked(False)
-        elif isinstance(value, bool):
-            self._used = True
-            self.box.setChecked(value)
-            self.changed.emit()
-        else:
-            self._reject(value, "not true or false")
+        assert self.keeper is not None
+        self.keeper.drop()
+        self._setting = True
+        try:
+            if value is EMPTY or value is None:
+                self._used = self.spec.required
+                self.box.setChecked(False)
+            elif isinstance(value, bool):
+                self._used = True
+                self.box.setChecked(value)
+            else:
+                self._used = self.spec.required
+                self.box.setChecked(False)
+                self._keep_value(value, "not true or false")
+        finally:
+            self._setting = False
+        self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        return [self.box]
+        assert self.keeper is not None
+        return [self.box] if not self.keeper.holds else self.keeper.focus_widgets()
 
     def _on_box_toggled(self, _checked: bool) -> None:
-        self._used = True
+        if not self._setting:
+            self._used = True
         self.changed.emit()
 
 
@@ -88,11 +107,15 @@ class ChoiceEditor(FieldEditor):
         self.combo.addItems([label for _, label in spec.choices])
         if len(self._values) >= SEARCHABLE_FROM:
             self._make_searchable()
+        self.keeper = KeptValue([self.combo], self)
+        self.keeper.change.setEnabled(not spec.read_only)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
+        layout.addWidget(self.keeper)
         self.combo.currentIndexChanged.connect(self._on_combo_index_changed)
+        self.keeper.dropped.connect(self.changed)
 
     @property
     def values(self) -> list[Any]:
@@ -100,23 +123,30 @@ class ChoiceEditor(FieldEditor):
         return list(self._values)
 
     def value(self) -> Any:
+        if self.keeper is not None and self.keeper.holds:
+            return self.keeper.value
         index = self.combo.currentIndex() - self._offset
         return self._values[index] if 0 <= index < len(self._values) else EMPTY
 
     def set_value(self, value: Any) -> None:
-        if value is EMPTY or value is None:
+        assert self.keeper is not None
+        self.keeper.drop()
+        # null is a value to choose when it is offered, else an empty field.
+        index = None if value is EMPTY else _index_of(self._values, value)
+        if index is not None:
+            self.combo.setCurrentIndex(index + self._offset)
+        elif value is EMPTY or value is None:
             if self._offset:
                 self.combo.setCurrentIndex(0)
-            return
-
-        index = _index_of(self._values, value)
-        if index is None:
-            self._reject(value, "not one of the choices")
-            return
-        self.combo.setCurrentIndex(index + self._offset)
+        else:
+            if self._offset:
+                self.combo.setCurrentIndex(0)
+            self._keep_value(value, "not one of the choices")
+            self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        return [self.combo]
+        assert self.keeper is not None
+        return [self.combo] if not self.keeper.holds else self.keeper.focus_widgets()
 
     def _make_searchable(self) -> None:
         self.combo.setEditable(True)
@@ -147,8 +177,9 @@ class MultiChoiceEditor(FieldEditor):
     """A check box per choice; the value lists the ticked ones.
 
     In the order given, then in the order ticked, so that a payload loaded
-    into the form reads back the same; one the boxes cannot show (a value
-    not offered, a repeat) is sent back as given until the user ticks a box.
+    into the form reads back the same. One the boxes cannot show (not a
+    list, a value not offered, a repeat) is kept and sent back as given
+    (KeptValue) until the user presses Change.
     """
 
     def __init__(
@@ -158,27 +189,39 @@ class MultiChoiceEditor(FieldEditor):
         self._values = [value for value, _ in spec.choices]
         # Indexes of the ticked boxes, in the order they were ticked.
         self._order: list[int] = []
-        self._given: Any = None
+        # An empty list was given: it is sent back as one, not left out.
+        self._present = False
         self._setting = False
         # TODO(forms): a long list of choices makes a wall of boxes; from a
         # dozen on it should use a searchable list like the resource picker.
-        grid = QGridLayout(self)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.choices = QWidget(self)
+        grid = QGridLayout(self.choices)
         grid.setContentsMargins(0, 0, 0, 0)
         self.boxes: list[QCheckBox] = []
         for index, (_, label) in enumerate(spec.choices):
-            box = QCheckBox(button_text(label), self)
+            box = QCheckBox(button_text(label), self.choices)
             box.setEnabled(not spec.read_only)
             box.toggled.connect(functools.partial(self._on_box_toggled, index))
             grid.addWidget(box, index // BOXES_PER_ROW, index % BOXES_PER_ROW)
             self.boxes.append(box)
         grid.setColumnStretch(BOXES_PER_ROW, 1)
+        self.keeper = KeptValue([self.choices], self)
+        self.keeper.change.setEnabled(not spec.read_only)
+        column.addWidget(self.choices)
+        column.addWidget(self.keeper)
+        self.keeper.dropped.connect(self.changed)
 
     def value(self) -> Any:
-        if self._given is not None:
-            return copy.deepcopy(self._given)
-        return [self._values[index] for index in self._order] or EMPTY
+        if self.keeper is not None and self.keeper.holds:
+            return self.keeper.value
+        chosen = [self._values[index] for index in self._order]
+        return chosen if chosen or self._present else EMPTY
 
     def set_value(self, value: Any) -> None:
+        assert self.keeper is not None
+        self.keeper.drop()
         empty = value is EMPTY or value is None
         wanted = value if isinstance(value, list) else []
         found = (_index_of(self._values, item) for item in wanted)
@@ -191,17 +234,19 @@ class MultiChoiceEditor(FieldEditor):
         finally:
             self._setting = False
         self._order = order
+        self._present = value == []
 
-        # An empty list given is sent back as one, not left out.
-        shown_whole = isinstance(value, list) and 0 < len(order) == len(value)
-        self._given = None if empty or shown_whole else copy.deepcopy(value)
         if not (empty or isinstance(value, list)):
-            self._reject(value, "not a list")
+            self._keep_value(value, "not a list")
         elif isinstance(value, list) and len(order) != len(value):
-            self._reject(value, "some values are not among the choices, or repeat")
+            self._keep_value(value, "some values are not among the choices, or repeat")
+        self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        return list(self.boxes)
+        assert self.keeper is not None
+        return (
+            list(self.boxes) if not self.keeper.holds else self.keeper.focus_widgets()
+        )
 
     def describe(self, name: str, description: str) -> None:
         labels = [label for _, label in self.spec.choices]
@@ -209,10 +254,13 @@ class MultiChoiceEditor(FieldEditor):
             box.setAccessibleName(f"{name}: {label}")
             if description:
                 box.setToolTip(tooltip(description))
+        assert self.keeper is not None
+        self.keeper.line.setAccessibleName(name)
+        self.keeper.change.setAccessibleName(f"Change {name}")
 
     def _on_box_toggled(self, index: int, checked: bool) -> None:
         if not self._setting:
-            self._given = None
+            self._present = False
             if index in self._order:
                 self._order.remove(index)
             if checked:

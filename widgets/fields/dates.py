@@ -8,7 +8,10 @@ schema's default, a kept value) is shown with it, and sent exactly as it
 was given until the user changes it; an edited one keeps its offset. Text
 that is not a date is told under the field and keeps Run disabled, and a
 value given that is not text at all is shown as JSON and given back as it
-came. An optional field has a check box in front: unticked, it is left out.
+came. A date the line cannot show exactly (a fraction of a second, or a
+time given to a date field) is kept as given (KeptValue) and sent back
+unchanged, with the reason at the field, until the user presses Change.
+An optional field has a check box in front: unticked, it is left out.
 """
 
 import datetime as dt
@@ -20,7 +23,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QWidget
 
 from app.forms import FieldSpec, date_text, today_in, wall_time_text
 from app.validation import parse_wall_time
-from widgets.fields.base import EMPTY, EditorEnv, FieldEditor
+from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, KeptValue
 from widgets.fields.wall_time import DATE_EXAMPLE, DATETIME_EXAMPLE, WallTimeEdit
 from widgets.plain_text import tooltip
 
@@ -45,6 +48,11 @@ class _MomentEditor(FieldEditor):
         # A value given with an offset, as given, and the text showing it:
         # sent unchanged while that text is untouched.
         self._given: tuple[str, str] | None = None
+        self.kept = KeptValue([self.edit], self)
+        self.keeper = self.kept
+        self.kept.change.setEnabled(not spec.read_only)
+        # Why the value kept cannot be shown, told at the field.
+        self._kept_why = ""
         self._show_start()
 
         layout = QHBoxLayout(self)
@@ -54,7 +62,9 @@ class _MomentEditor(FieldEditor):
             self.check.toggled.connect(self._on_check_toggled)
             self._on_check_toggled(False)
         layout.addWidget(self.edit, 1)
+        layout.addWidget(self.kept, 1)
         self.edit.moment_changed.connect(self._on_edit_moment_changed)
+        self.kept.dropped.connect(self._on_edit_moment_changed)
 
     def moment(self) -> dt.datetime | None:
         """The wall time typed, whether or not the field is ticked."""
@@ -62,6 +72,7 @@ class _MomentEditor(FieldEditor):
 
     def set_moment(self, moment: dt.datetime) -> None:
         """Show a wall time and tick the field."""
+        self.kept.drop()
         self.edit.set_moment(moment)
         if self.check is not None:
             self.check.setChecked(True)
@@ -69,6 +80,8 @@ class _MomentEditor(FieldEditor):
     def value(self) -> Any:
         if self.check is not None and not self.check.isChecked():
             return EMPTY
+        if self.kept.holds:
+            return self.kept.value
         if self._given is not None and self.edit.text() == self._given[0]:
             return self._given[1]
         moment = self.moment()
@@ -83,6 +96,7 @@ class _MomentEditor(FieldEditor):
         return wall_time_text(moment)
 
     def set_value(self, value: Any) -> None:
+        self.kept.drop()
         if value is EMPTY or value is None:
             if self.check is not None:
                 self.check.setChecked(False)
@@ -110,6 +124,8 @@ class _MomentEditor(FieldEditor):
     def input_problem(self) -> str:
         if self.check is not None and not self.check.isChecked():
             return ""
+        if self.kept.holds:
+            return f"is {self._kept_why}; press Change to choose another"
         if self.moment() is not None:
             return ""
         if self.with_time:
@@ -117,7 +133,10 @@ class _MomentEditor(FieldEditor):
         return f"is not a date: type it like {DATE_EXAMPLE}"
 
     def focus_widgets(self) -> list[QWidget]:
-        return [self.check, self.edit] if self.check is not None else [self.edit]
+        shown: list[QWidget] = [self.edit]
+        if self.kept.holds:
+            shown = self.kept.focus_widgets()
+        return [self.check, *shown] if self.check is not None else shown
 
     def describe(self, name: str, description: str) -> None:
         super().describe(name, description)
@@ -144,7 +163,16 @@ class _MomentEditor(FieldEditor):
 
         One with an offset is shown with it and sent as given while its text
         is untouched: "2026-11-02T10:00:00+14:00" is not 10:00 anywhere else.
+        One the line cannot show exactly is kept as it is (KeptValue).
         """
+        why = self._unshowable(value, moment)
+        if why:
+            # Change then starts from the nearest moment the line can show.
+            self.edit.set_moment(moment.replace(microsecond=0))
+            self._given = None
+            self._kept_why = why
+            self._keep_value(value, why)
+            return
         if not self.with_time or moment.tzinfo is None:
             self._given = None
             self.edit.set_moment(moment.replace(tzinfo=None))
@@ -152,6 +180,17 @@ class _MomentEditor(FieldEditor):
         self.edit.set_moment(moment)
         self._given = (self.edit.text(), value)
         log.debug("%s: kept with its offset: %s", self.spec.path, value)
+
+    def _unshowable(self, value: str, moment: dt.datetime) -> str:
+        """Why value would change if shown on the line ("" if it would not)."""
+        if not self.with_time and len(value.strip()) > len("YYYY-MM-DD"):
+            return f"a date and time ({value.strip()}), and this field takes a date"
+        if self.with_time and moment.microsecond:
+            return (
+                f"a time with a fraction of a second ({value.strip()}), "
+                "which this field does not show"
+            )
+        return ""
 
     def _on_check_toggled(self, checked: bool) -> None:
         self.edit.setEnabled(checked)

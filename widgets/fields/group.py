@@ -6,6 +6,9 @@ optional group is left out of the payload until the user fills in one of
 its fields: it shows its defaults meanwhile, and its required fields are
 required only once it is used. "Leave out" makes it unused again.
 
+Keys of the object that no field takes are kept in its Other values row
+(widgets/fields/other_values.py), as at the top of the form.
+
 A `$prefs` group also keeps its speed unit in step with its distance unit
 (widgets/fields/units.py).
 """
@@ -14,10 +17,12 @@ from typing import Any
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from app.form_conditions import form_names
 from app.forms import PREFS_PEG_TYPE, FieldSpec, initial_values
 from widgets.fields.base import EMPTY, EditorEnv, FieldEditor, hint_label
 from widgets.fields.choices import ChoiceEditor
-from widgets.fields.logic_rows import rows_for, start_rows
+from widgets.fields.logic_rows import LiveRows, rows_for, start_rows
+from widgets.fields.other_values import OtherValues
 from widgets.fields.rows import REQUIRED_MARK
 from widgets.fields.units import UnitsLink
 from widgets.plain_text import button_text, tooltip
@@ -59,13 +64,20 @@ class ObjectEditor(FieldEditor):
             self.leave_out.hide()
         self.rows = rows_for(spec.schema, spec.children, f"{spec.path}/", env, self.box)
         inner.addWidget(self.rows)
+        self._names = form_names(spec.schema)
+        self.other = OtherValues(spec.schema, f"{spec.path}/", self.box)
+        inner.addWidget(self.other)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.box)
         self.rows.changed.connect(self._on_rows_changed)
+        self.other.changed.connect(self._on_rows_changed)
         self.leave_out.clicked.connect(self._on_leave_out_clicked)
         self.units = self._link_units() if spec.peg_type == PREFS_PEG_TYPE else None
+        self._speed_chosen = False
+        if spec.peg_type == PREFS_PEG_TYPE and isinstance(self.rows, LiveRows):
+            self.rows.rebuilt.connect(self._on_rows_rebuilt)
         self._show_state()
 
     @property
@@ -76,7 +88,7 @@ class ObjectEditor(FieldEditor):
     def value(self) -> Any:
         if not self._used:
             return EMPTY
-        values = self.rows.values()
+        values = {**self.other.value(), **self.rows.values()}
         # A required group is sent even if empty, so each missing field is named.
         return values if values or self.spec.required else EMPTY
 
@@ -87,6 +99,12 @@ class ObjectEditor(FieldEditor):
 
         self._setting = True
         try:
+            others = {
+                k: v
+                for k, v in (value if isinstance(value, dict) else {}).items()
+                if k not in self._names
+            }
+            self.other.set_value(others)
             if isinstance(value, dict) and (value or not self._optional):
                 self._used = True
                 self.rows.set_values(value)
@@ -103,7 +121,7 @@ class ObjectEditor(FieldEditor):
         self.changed.emit()
 
     def focus_widgets(self) -> list[QWidget]:
-        chain = self.rows.focus_chain()
+        chain = self.rows.focus_chain() + self.other.focus_widgets()
         return chain + ([self.leave_out] if self._optional else [])
 
     def describe(self, name: str, description: str) -> None:
@@ -112,7 +130,11 @@ class ObjectEditor(FieldEditor):
             self.box.setToolTip(tooltip(description))
 
     def child_errors(self, errors: dict[str, str]) -> dict[str, str]:
-        return self.rows.show_errors(errors)
+        return self.other.show_errors(self.rows.show_errors(errors))
+
+    def input_problem(self) -> str:
+        problem = self.other.input_problem()
+        return f"Other values {problem}" if problem else ""
 
     def inner_editors(self) -> list[FieldEditor]:
         return list(self.rows.editors())
@@ -123,6 +145,22 @@ class ObjectEditor(FieldEditor):
         if isinstance(distance, ChoiceEditor) and isinstance(speed, ChoiceEditor):
             return UnitsLink(distance, speed, self)
         return None
+
+    def _on_rows_rebuilt(self) -> None:
+        # A condition built the unit fields again: link the new ones, and
+        # keep a speed the user chose as theirs.
+        old = self.units
+        editors = {row.spec.name: row.editor for row in self.rows.rows}
+        shown = (editors.get("distance"), editors.get("speed"))
+        if old is not None:
+            if shown == (old.distance, old.speed):
+                return
+            self._speed_chosen = self._speed_chosen or old.speed_chosen
+            old.unlink()
+            old.deleteLater()
+        self.units = self._link_units()
+        if self.units is not None:
+            self.units.speed_chosen = self._speed_chosen
 
     def _show_state(self) -> None:
         if not self._optional:

@@ -17,12 +17,15 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLayout, QWidget
 
 from app.form_conditions import (
+    Rule,
     Variants,
     effective_schema,
+    fits_field,
     has_logic,
+    object_rule,
     object_variants,
     pick_variant,
 )
@@ -82,6 +85,8 @@ class LiveRows(FieldRows):
         self.prefix = prefix
         self.variants: Variants | None = object_variants(schema)
         self.choice: int | None = 0 if self.variants else None
+        # Alternatives that only say which of the fields must be filled in.
+        self.rule: Rule | None = object_rule(schema)
         # Values of fields gone from view, shown again if they come back.
         self._hidden: JsonObject = {}
         self._busy = False
@@ -118,10 +123,11 @@ class LiveRows(FieldRows):
                 self._choose(picked)
         self._busy = True
         try:
-            rebuilt = self._sync(values, carry=False)
-            super().set_values(values)
-            if rebuilt:
+            # Linked before the values are shown: they then win over a period
+            # chosen before, as they do over the period of a form built anew.
+            if self._sync(values, carry=False):
                 self.rebuilt.emit()
+            super().set_values(values)
         finally:
             self._busy = False
         self._hidden = {}
@@ -139,9 +145,33 @@ class LiveRows(FieldRows):
             self._busy = False
         self._refresh()
 
+    def show_errors(self, errors: dict[str, str]) -> dict[str, str]:
+        """Show each error at its field; a broken rule at the fields it names.
+
+        The checks report a rule (pick vehicles or groups) at the object
+        itself, which has no line of its own: it would show above the form,
+        away from the fields that fix it.
+        """
+        return super().show_errors(self._rule_at_fields(errors))
+
     def focus_chain(self) -> list[QWidget]:
         head: list[QWidget] = [self.chooser.combo] if self.chooser else []
         return head + super().focus_chain()
+
+    def _rule_at_fields(self, errors: dict[str, str]) -> dict[str, str]:
+        own = self.prefix.rstrip("/")
+        if self.rule is None or own not in errors:
+            return errors
+        shown = [n for n in self.rule.names if self.row(self.prefix + n) is not None]
+        if not shown or not self.rule.broken_by(super().values()):
+            # The object's error is about something else: it stays as it is.
+            return errors
+
+        placed = {path: m for path, m in errors.items() if path != own}
+        for name in shown:
+            path = self.prefix + name
+            placed[path] = "\n".join(filter(None, [placed.get(path), self.rule.text]))
+        return placed
 
     # -- keeping the rows in step -------------------------------------------
 
@@ -186,7 +216,10 @@ class LiveRows(FieldRows):
             if index < len(self.rows) and self.rows[index].spec.name == spec.name:
                 continue
             row = self._insert(index, spec)
-            if spec.name in self._hidden:
+            # What was typed comes back if this field takes it (not another
+            # variant's constant); else it waits for its own field again.
+            hidden = spec.name in self._hidden
+            if hidden and fits_field(spec.schema, self._hidden[spec.name]):
                 row.editor.set_value(self._hidden.pop(spec.name))
             elif carry:
                 row.editor.set_value(_starting_value(spec, self.env))
@@ -201,10 +234,8 @@ class LiveRows(FieldRows):
             if widget in row.before:
                 position = self._layout_row(row) - len(row.before)
                 position += row.before.index(widget)
-                for taken in _widgets_of(self.layout_.takeRow(position)):
-                    if taken is not None:
-                        taken.hide()
-                        taken.deleteLater()
+                for part in _parts_of(self.layout_.takeRow(position)):
+                    _discard(part)
                 row.before.remove(widget)
                 return True
         return False
@@ -215,17 +246,14 @@ class LiveRows(FieldRows):
             self._hidden[row.spec.name] = value
         first = self._layout_row(row) - len(row.before)
         for _ in range(len(row.before) + 1):
-            for widget in _widgets_of(self.layout_.takeRow(first)):
-                if widget is not None:
-                    # Later: the editor may be the one telling of a change.
-                    widget.hide()
-                    widget.deleteLater()
+            for part in _parts_of(self.layout_.takeRow(first)):
+                _discard(part)
         self.rows.remove(row)
 
     def _insert(self, index: int, spec: FieldSpec) -> FieldRow:
         row = self._add_row(spec)
         taken = self.layout_.takeRow(self.layout_.rowCount() - 1)
-        label, field = _widgets_of(taken)
+        label, field = _parts_of(taken)
         if field is None:
             raise RuntimeError(f"the row of {spec.path} was built without its field")
         self.rows.insert(index, row)
@@ -274,6 +302,28 @@ class _TopRowAside:
     def __exit__(self, *exc: object) -> None:
         if self.label is not None and self.field is not None:
             self.rows.layout_.insertRow(0, self.label, self.field)
+
+
+def _parts_of(taken: Any) -> tuple[QWidget | None, QWidget | QLayout | None]:
+    """The label and the field (a widget, or a field's column of widgets)
+    of a row taken out of a QFormLayout."""
+    label = taken.labelItem.widget() if taken.labelItem is not None else None
+    field = None
+    if taken.fieldItem is not None:
+        field = taken.fieldItem.widget() or taken.fieldItem.layout()
+    return label, field
+
+
+def _discard(part: QWidget | QLayout | None) -> None:
+    """Delete a part of a row taken out, and the widgets of a column."""
+    if isinstance(part, QLayout):
+        while (item := part.takeAt(0)) is not None:
+            _discard(item.widget())
+        part.deleteLater()
+    elif part is not None:
+        # Later: the editor may be the one telling of a change.
+        part.hide()
+        part.deleteLater()
 
 
 def _widgets_of(taken: Any) -> tuple[QWidget | None, QWidget | None]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from app.display_text import MESSAGE_LIMIT, MESSAGE_LINES, clipped
 from app.forms import JSON, FieldSpec, describe_subpath
@@ -32,14 +33,35 @@ class FieldRow:
     spec: FieldSpec
     editor: FieldEditor
     label: QLabel | None
-    error: QLabel
+    # The editor, its help line, and its error line (or the room kept for it).
+    column: QVBoxLayout
     # Controls shown in a row of their own just above this one (the period).
     before: list[QWidget]
+    _error: QLabel | None = None
+
+    @property
+    def error(self) -> QLabel:
+        """The red line under the field, made when first needed.
+
+        Most fields never show an error: until one does, an empty space
+        of the line's height holds its place, so nothing below moves when
+        the line comes (and a large form is built faster).
+        """
+        if self._error is None:
+            cell = self.column.parentWidget()
+            self._error = error_label(cell)
+            self._error.setAccessibleName(f"{self.spec.title} error")
+            # The kept space is the column's last item.
+            self.column.takeAt(self.column.count() - 1)
+            self.column.addWidget(self._error)
+            self._error.show()
+        return self._error
 
     def show_error(self, message: str) -> None:
         # Only the text changes: the line is kept, so nothing below moves.
         message = clipped(message, MESSAGE_LIMIT, lines=MESSAGE_LINES)
-        self.error.setText(message)
+        if message or self._error is not None:
+            self.error.setText(message)
         if self.editor.spans_row:
             return
         for widget in self.editor.focus_widgets():
@@ -72,6 +94,7 @@ class FieldRows(QWidget):
         # The error line kept under each field (see error_label) is most of
         # the room between two fields.
         self.layout_.setVerticalSpacing(4)
+        self._error_space = error_space(self)
         self.rows = [self._add_row(spec) for spec in specs]
 
     def _add_row(self, spec: FieldSpec) -> FieldRow:
@@ -83,25 +106,23 @@ class FieldRows(QWidget):
             # A group's own rows guard the editors inside it.
             guard_wheel(editor)
 
-        cell = QWidget(self)
-        # Spare height goes below the last row, not between the fields.
-        cell.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        column = QVBoxLayout(cell)
+        # A layout, not a widget around the editor: a large form has
+        # hundreds of rows, and each widget costs time to build.
+        column = QVBoxLayout()
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(CELL_SPACING)
         column.addWidget(editor)
         if _helps(spec) and not editor.spans_row:
-            column.addWidget(hint_label(spec.description, cell))
-        error = error_label(cell)
-        error.setAccessibleName(f"{spec.title} error")
-        column.addWidget(error)
+            column.addWidget(hint_label(spec.description, self))
+        column.addSpacing(self._error_space)
 
         label = None
         if editor.spans_row:
-            self.layout_.addRow(cell)
+            self.layout_.addRow(column)
         else:
             label = plain_label(_label_text(spec), self)
-            if label.sizeHint().width() > LABEL_MAX_WIDTH:
+            # The text's own width: cheaper than a size hint, for every row.
+            if label.fontMetrics().horizontalAdvance(label.text()) > LABEL_MAX_WIDTH:
                 label.setWordWrap(True)
                 label.setMaximumWidth(LABEL_MAX_WIDTH)
             label.setBuddy(editor.focus_widgets()[0])
@@ -109,9 +130,9 @@ class FieldRows(QWidget):
             label.setToolTip(
                 tooltip("\n".join([*tip, "Required"] if spec.required else tip))
             )
-            self.layout_.addRow(label, cell)
+            self.layout_.addRow(label, column)
         editor.changed.connect(self._on_editor_changed)
-        return FieldRow(spec, editor, label, error, [])
+        return FieldRow(spec, editor, label, column, [])
 
     def insert_before(self, path: str, label: str, widget: QWidget) -> None:
         """Put a row of its own (label, widget) just above a field's row."""
@@ -129,7 +150,7 @@ class FieldRows(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(CELL_SPACING)
         column.addWidget(widget)
-        column.addSpacing(error_label(cell).minimumHeight())
+        column.addSpacing(error_space(cell))
         self.layout_.insertRow(position, title, cell)
         guard_wheel(widget)
         row.before.append(widget)
@@ -189,6 +210,17 @@ class FieldRows(QWidget):
 
     def _on_editor_changed(self) -> None:
         self.changed.emit()
+
+
+def error_space(cell: QWidget) -> int:
+    """The room an empty error line (base.error_label) takes in a cell.
+
+    A box layout puts no spacing next to a space it was given, so the
+    space counts the spacing the line would have above it.
+    """
+    font = QFont(cell.font())
+    font.setPointSizeF(max(font.pointSizeF() * 0.9, 7.0))
+    return QFontMetrics(font).lineSpacing() + CELL_SPACING
 
 
 def _label_text(spec: FieldSpec) -> str:

@@ -7,6 +7,7 @@ a distance: the speed moves to its match (km -> kph, mile -> mph), unless
 the user has already picked a speed in this form, which is then kept.
 """
 
+import contextlib
 import logging
 
 from PySide6.QtCore import QObject
@@ -31,6 +32,17 @@ class UnitsLink(QObject):
         # the form sets (defaults, preferences, a restored form).
         distance.combo.activated.connect(self._on_distance_activated)
         speed.combo.activated.connect(self._on_speed_activated)
+
+    def unlink(self) -> None:
+        """Stop following the editors (they are being built again)."""
+        pairs = [
+            (self.distance, self._on_distance_activated),
+            (self.speed, self._on_speed_activated),
+        ]
+        for editor, slot in pairs:
+            # An editor already deleted has lost its connections with it.
+            with contextlib.suppress(RuntimeError):
+                editor.combo.activated.disconnect(slot)
 
     def _on_distance_activated(self, _index: int) -> None:
         if self.speed_chosen:

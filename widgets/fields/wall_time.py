@@ -20,8 +20,6 @@ from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QTableView, QWidget
 
 from widgets.icons import CALENDAR_ICON, icon
 
-DATE_FORMAT = "%Y-%m-%d"
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 DATE_EXAMPLE = "2026-11-02"
 DATETIME_EXAMPLE = "2026-11-02 08:30:00"
 
@@ -76,10 +74,14 @@ def _offset(text: str) -> dt.timezone | None:
 
 
 def moment_text(moment: dt.datetime, with_time: bool = True) -> str:
-    """As shown: 2026-11-02 08:30:00, then its offset if it has one."""
+    """As shown: 2026-11-02 08:30:00, then its offset if it has one.
+
+    Written out, not with strftime: its %Y gives "999" for the year 999 on
+    Linux, which would then be read back as no date at all.
+    """
     if not with_time:
-        return moment.strftime(DATE_FORMAT)
-    text = moment.strftime(DATETIME_FORMAT)
+        return moment.date().isoformat()
+    text = f"{moment.date().isoformat()} {moment.time().isoformat('seconds')}"
     offset = moment.utcoffset()
     return text if offset is None else f"{text} {offset_text(offset)}"
 
