@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import zoneinfo
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from app.errors import AuthError, GatewayError, UsageError
@@ -41,18 +42,52 @@ def check_known_values(
     script: Script, args: dict[str, Any], now: dt.datetime | None = None
 ) -> None:
     """Raise UsageError naming the field, for a zone or a period refused."""
+    problems = _known_value_problems(script, args, now)
+    if problems:
+        raise UsageError(problems[0].message)
+
+
+def known_value_errors(
+    script: Script, args: dict[str, Any], now: dt.datetime | None = None
+) -> dict[str, str]:
+    """{field path: what is wrong}, for the same checks, as a form shows them
+    at its fields while the user types."""
+    if not isinstance(args, dict):
+        return {}
+    return {p.path: p.at_field for p in _known_value_problems(script, args, now)}
+
+
+@dataclass(frozen=True)
+class _Problem:
+    path: str
+    # Said at the field, which is named beside it.
+    at_field: str
+    # Said on its own, naming the field (the command line, a banner).
+    message: str
+
+
+def _known_value_problems(
+    script: Script, args: dict[str, Any], now: dt.datetime | None
+) -> list[_Problem]:
+    problems = []
     # The expanded schema: peg_types are read through the references.
     for path, value in _zone_values(script.schema, args, ""):
         if not isinstance(value, str) or not _is_zone(value):
             shown = str(value)[:60]
-            raise UsageError(
-                f"parameter '{path}' must be a known time zone such as "
-                f"America/New_York or UTC, not {shown!r}"
+            problems.append(
+                _Problem(
+                    path,
+                    "must be a known time zone, such as America/New_York or UTC",
+                    f"parameter '{path}' must be a known time zone such as "
+                    f"America/New_York or UTC, not {shown!r}",
+                )
             )
 
     rules = script.schema.get(PERIOD_RULES)
     if isinstance(rules, dict):
-        _check_period(script.schema, args, rules, now or dt.datetime.now(dt.UTC))
+        moment = now or dt.datetime.now(dt.UTC)
+        problems += _period_problems(script.schema, args, rules, moment)
+    return problems
 
 
 async def check_resource_ids(
@@ -115,12 +150,12 @@ def _zone_values(schema: Any, value: Any, path: str) -> Iterator[tuple[str, Any]
             yield from _zone_values(items, item, f"{path}/{index}")
 
 
-def _check_period(
+def _period_problems(
     schema: dict[str, Any],
     args: dict[str, Any],
     rules: dict[str, Any],
     now: dt.datetime,
-) -> None:
+) -> list[_Problem]:
     """The script's own period rules; a period that cannot be read is left
     to the schema's checks."""
     start_name = _field_named(schema, "$from", "from")
@@ -128,11 +163,16 @@ def _check_period(
     zone = _zone_of(schema, args)
     start = _moment(args.get(start_name), zone)
     end = _moment(args.get(end_name), zone)
+    problems = []
 
     if start is not None and rules.get("starts_in_past") is True and start >= now:
-        raise UsageError(
-            f"parameter '{start_name}' is {args[start_name]}, after now: this "
-            "report takes only a period that has begun"
+        problems.append(
+            _Problem(
+                start_name,
+                "must be in the past: this report takes only a period that has begun",
+                f"parameter '{start_name}' is {args[start_name]}, after now: this "
+                "report takes only a period that has begun",
+            )
         )
 
     max_days = rules.get("max_days")
@@ -143,11 +183,17 @@ def _check_period(
         and not isinstance(max_days, bool)
         and end - start > dt.timedelta(days=max_days)
     ):
-        raise UsageError(
-            f"parameters '{start_name}' and '{end_name}': the period is longer "
-            f"than {counted(max_days, 'day')}, the most this report takes; run "
-            "it on shorter periods"
+        problems.append(
+            _Problem(
+                end_name,
+                f"makes the period longer than {counted(max_days, 'day')}, the "
+                "most this report takes",
+                f"parameters '{start_name}' and '{end_name}': the period is longer "
+                f"than {counted(max_days, 'day')}, the most this report takes; run "
+                "it on shorter periods",
+            )
         )
+    return problems
 
 
 def _field_named(schema: dict[str, Any], peg_type: str, default: str) -> str:

@@ -76,9 +76,9 @@ def test_the_json_body_opens_tall_enough_to_read(qtbot: QtBot, themed: None) -> 
 
     text = page.body_view.text
     lines = text.viewport().height() // text.fontMetrics().lineSpacing()
-    assert lines >= 12
-    # The form above keeps room for a few fields too.
-    assert page.views.height() > 150
+    assert lines >= 10
+    # The form above, which the user fills in, keeps at least as much room.
+    assert page.views.height() >= page.body_view.height()
 
     # A height the user chose comes back the next time the body is opened.
     page.center.moveSplitter(page.center.sizes()[0] + 60, 1)

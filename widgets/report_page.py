@@ -58,8 +58,9 @@ ICON_SIZE = 36
 APP_TAB = "Report page"
 FORM_TAB = "Form"
 BODY_MINIMUM_HEIGHT = 120
-# What the JSON body gets when shown: enough lines to read a body, up to
-# three fifths of the room; a height the user dragged it to is kept instead.
+# What the JSON body gets when shown: enough lines to read a body, but at
+# most half of the room, the form being what the user fills in; a height
+# the user dragged it to is kept instead.
 BODY_SHOWN_HEIGHT = 360
 
 
@@ -483,7 +484,7 @@ class ReportPage(QWidget):
             if self._body_share is not None:
                 body = int(total * self._body_share)
             else:
-                body = max(total // 3, min(BODY_SHOWN_HEIGHT, total * 3 // 5))
+                body = max(BODY_MINIMUM_HEIGHT, min(BODY_SHOWN_HEIGHT, total // 2))
             self.center.setSizes([total - body, body])
         self.body_button.setText("Hide JSON body" if shown else "JSON body")
         self.request_body_toggled.emit(shown)

@@ -174,12 +174,17 @@ class ReportController(QObject):
     def _check(self, values: dict[str, Any]) -> bool:
         """Show the errors of values; True when Run may go ahead."""
         from app.manifest import run_blocker
+        from app.parameter_checks import known_value_errors
         from app.validation import field_errors
 
         script = self.script
         if script is None:
             return False
         errors = field_errors(_schema_of(script), values)
+        # What the engine would refuse after the job is made (a period its
+        # script does not take, an unknown zone) stops Run here instead.
+        for path, message in known_value_errors(script, values).items():
+            errors.setdefault(path, message)
         # Text that is not a value at all (a half-typed date) is named as
         # such, whatever the schema says of it.
         errors.update(self._page.input_problems())
