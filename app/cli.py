@@ -23,6 +23,11 @@ SUBCOMMANDS = {
     "sandbox": ("app.sandbox.cli", "serve the local sandbox gateway on loopback"),
     "preview": ("app.preview", "draw a script's form from a manifest file as a PNG"),
     "cron": ("app.schedule.cli", "check a cron expression and list its next runs"),
+    "lint": ("app.lint_cli", "check a manifest file or URL, one problem a line"),
+    "check-engine": (
+        "app.conformance",
+        "check that a job-engine follows the protocol, through a private sandbox",
+    ),
 }
 GUI_MODULE = "app.gui"
 DEBUG_HELP = "log requests and timings to stderr"
@@ -68,6 +73,12 @@ WINDOW_OPTIONS: list[tuple[str, str | None, str]] = [
     ("--gateway", "URL", "the gateway to sign in to"),
     ("--user", "NAME", "the user name to sign in with"),
     ("--download-dir", "DIR", "where report files are saved"),
+    (
+        "--manifest",
+        "PATH_OR_URL",
+        "show the reports of a manifest file (reloaded as it is edited) "
+        "or http(s) address, without a gateway",
+    ),
     # For the start-up benchmark (bench/bench_startup.py), not for people.
     ("--quit-when-ready", None, argparse.SUPPRESS),
     (

@@ -38,6 +38,7 @@ from app.controllers.notices import Notices
 from app.controllers.report import ReportController
 from app.controllers.schedules import SchedulesController
 from app.controllers.session import Session, SessionController
+from app.controllers.workbench import WorkbenchController
 from app.errors import PegasusError, UsageError
 from app.jobs import Job
 from app.local_stack import DemoStack
@@ -88,11 +89,13 @@ class Workspace:
     report: ReportController
     jobs: JobsController
     schedules: SchedulesController
+    workbench: WorkbenchController
 
     async def aclose(self) -> None:
         """Cancel every task and close the gateway connection."""
         for controller in (self.schedules, self.jobs, self.report, self.catalog):
             await controller.aclose()
+        await self.workbench.aclose()
         await self.session.aclose()
 
     def stop_children(self) -> None:
@@ -145,32 +148,61 @@ def build_workspace(
             catalog.catalog.find(script, engine) if catalog.catalog else None
         ),
     )
+    workbench = WorkbenchController(
+        window.catalog, window.report_page, window.problems_panel
+    )
     workspace = Workspace(
-        window, settings, notices, session, catalog, report, jobs, schedules
+        window, settings, notices, session, catalog, report, jobs, schedules, workbench
     )
 
     def on_signed_in(new: Session) -> None:
+        # The gateway's catalog takes the place of a manifest file's.
+        workbench.close()
+        window.problems_dock.hide()
         report.start_session(new)
         jobs.start_session(new)
         schedules.start_session(new)
         catalog.load(new)
 
     def on_signed_out() -> None:
-        catalog.clear()
-        report.end_session()
+        # A manifest file's catalog and form have no session to end.
+        if not workbench.active:
+            catalog.clear()
+            report.end_session()
         jobs.end_session()
         schedules.end_session()
 
     session.signed_in.connect(on_signed_in)
     session.signed_out.connect(on_signed_out)
-    window.catalog.script_selected.connect(report.show)
+    window.catalog.script_selected.connect(
+        lambda script: (
+            workbench.show(script) if workbench.active else report.show(script)
+        )
+    )
     catalog.icon_loaded.connect(window.report_page.remember_icon)
     report.run_requested.connect(jobs.run)
     schedules.run_requested.connect(jobs.run)
     schedules.scheduled_job_found.connect(jobs.watch)
-    window.reload_requested.connect(catalog.reload)
+    window.reload_requested.connect(
+        lambda: workbench.reload() if workbench.active else catalog.reload()
+    )
+    window.manifest_chosen.connect(lambda path: open_manifest(workspace, path))
     window.download_folder_chosen.connect(jobs.set_download_folder)
     return workspace
+
+
+def open_manifest(workspace: Workspace, source: Path | str) -> None:
+    """Show a manifest's catalog, forms and problems instead of the
+    gateway's catalog (the session, if any, keeps its jobs). source: a
+    file, or an http(s) address."""
+    workspace.catalog.clear()
+    workspace.report.end_session()
+    text = str(source)
+    if text.lower().startswith(("http://", "https://")):
+        workspace.workbench.open_url(text)
+    else:
+        workspace.workbench.open(Path(source))
+    workspace.window.problems_dock.show()
 
 
 def display_problem(
@@ -239,6 +271,8 @@ def main(args: argparse.Namespace) -> int:
     workspace.window.show()
     if args.quit_when_ready:
         QTimer.singleShot(0, lambda: _report_ready_and_quit(app))
+    elif args.manifest:
+        open_manifest(workspace, args.manifest)
     else:
         _choose_sign_in(workspace, args)
     if args.screenshot:

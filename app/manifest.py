@@ -305,6 +305,11 @@ def _load_script(
         app_url=_text(entry.get("app_url")) or None,
     )
     _check_fields(script, entry, pointer)
+    # The author's rules `lint` checks too, so that what lint calls an error
+    # is one here as well (a circular import at module level).
+    from app.lint_rules import script_problems
+
+    script.problems.extend(script_problems(entry, pointer))
 
     raw_schema = entry.get("parameters_schema")
     if raw_schema is None:

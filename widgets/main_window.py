@@ -19,6 +19,7 @@ from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QDockWidget,
     QFileDialog,
     QMainWindow,
     QMessageBox,
@@ -34,6 +35,7 @@ from widgets.catalog import CatalogView
 from widgets.icons import APP_ICON, icon
 from widgets.jobs_panel import JobsPanel
 from widgets.plain_text import message_box, plain_label, tooltip
+from widgets.problems_panel import ProblemsPanel
 from widgets.report_page import ReportPage
 from widgets.sign_in import SignInDialog
 from widgets.task_list import TaskList
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         reload_requested(): View → Reload catalog
         download_folder_chosen(Path): a new download folder was picked.
         tasks_requested(): Report → Scheduled reports…
+        manifest_chosen(Path): File → Open manifest… picked a file.
     """
 
     sign_in_requested = Signal()
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
     reload_requested = Signal()
     download_folder_chosen = Signal(Path)
     tasks_requested = Signal()
+    manifest_chosen = Signal(Path)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,6 +136,7 @@ class MainWindow(QMainWindow):
         self._on_local_demo = False
 
         self._build_layout()
+        self._build_problems_dock()
         self._build_menus()
         self._build_status_bar()
         self.jobs_panel.download_folder_change_requested.connect(
@@ -174,6 +179,16 @@ class MainWindow(QMainWindow):
         layout.addWidget(main, 1)
         self.setCentralWidget(central)
 
+    def _build_problems_dock(self) -> None:
+        # Hidden until a manifest is opened from a file (the workbench).
+        self.problems_panel = ProblemsPanel()
+        dock = QDockWidget("Problems", self)
+        dock.setObjectName("problemsDock")
+        dock.setWidget(self.problems_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.problems_dock = dock
+
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -181,6 +196,9 @@ class MainWindow(QMainWindow):
             self, "&Sign in…", "Ctrl+L", self.sign_in_requested.emit
         )
         self.demo_action = _action(self, "Use the &demo", "", self.demo_requested.emit)
+        self.open_manifest_action = _action(
+            self, "&Open manifest…", "Ctrl+O", self.choose_manifest
+        )
         self.folder_action = _action(
             self, "Download &folder…", "", self.choose_download_folder
         )
@@ -189,6 +207,8 @@ class MainWindow(QMainWindow):
         self.quit_action = quit_action
         for action in (self.sign_in_action, self.demo_action):
             file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.open_manifest_action)
         file_menu.addSeparator()
         file_menu.addAction(self.folder_action)
         file_menu.addSeparator()
@@ -404,6 +424,19 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.fileSelected.connect(self._on_folder_dialog_file_selected)
         dialog.open()
+
+    def choose_manifest(self) -> None:
+        """Ask for a manifest file without blocking; manifest_chosen follows."""
+        dialog = QFileDialog(self, "Open a manifest", str(Path.home()))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters(["Manifests (*.json)", "All files (*)"])
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(self._on_manifest_dialog_file_selected)
+        dialog.open()
+
+    def _on_manifest_dialog_file_selected(self, path: str) -> None:
+        if path:
+            self.manifest_chosen.emit(Path(path))
 
     def _on_folder_dialog_file_selected(self, folder: str) -> None:
         if folder:

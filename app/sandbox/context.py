@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.sandbox.clock import ClockSettings
+from app.sandbox.engine_log import EngineLog
 from app.sandbox.engines import EngineLink
 from app.sandbox.sessions import Sessions
 from app.sandbox.store import Store
@@ -82,3 +83,5 @@ class Sandbox:
     tracks: FleetTracks
     started_at: float
     background: Background = field(default_factory=Background)
+    # What each job's engine did, for check-engine (engine_log.py).
+    engine_log: EngineLog = field(default_factory=EngineLog)

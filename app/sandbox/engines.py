@@ -23,7 +23,14 @@ CHECK_TIMEOUT = httpx.Timeout(5.0)
 
 
 class EngineError(PegasusError):
-    """An engine could not be reached or refused a request."""
+    """An engine could not be reached or refused a request.
+
+    status is the engine's HTTP status when it answered, else None.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class EngineLink:
@@ -45,8 +52,8 @@ class EngineLink:
                 return listed
         return None
 
-    async def start_job(self, engine: str, body: dict[str, Any]) -> None:
-        """POST a job to an engine; EngineError if it is not accepted."""
+    async def start_job(self, engine: str, body: dict[str, Any]) -> int:
+        """POST a job to an engine; its HTTP status, EngineError if refused."""
         url = engine.rstrip("/") + "/jobs"
         log.debug("POST %s", url)
         try:
@@ -59,8 +66,10 @@ class EngineLink:
         if not response.is_success:
             raise EngineError(
                 f"the engine {engine} refused the job: HTTP {response.status_code}"
-                f"{_detail(response)}"
+                f"{_detail(response)}",
+                response.status_code,
             )
+        return response.status_code
 
     async def answers(self, engine: str) -> bool:
         """Whether the engine answers GET /manifest with a success now."""

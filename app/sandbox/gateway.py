@@ -29,6 +29,7 @@ from app.sandbox import fleet, rawdata
 from app.sandbox.accounts import AccountRoutes
 from app.sandbox.clock import SandboxClock
 from app.sandbox.context import Sandbox, SandboxSettings
+from app.sandbox.engine_log import EngineLogRoutes
 from app.sandbox.engines import EngineLink
 from app.sandbox.jobs import JobRoutes
 from app.sandbox.listing import lookup, page_of
@@ -200,6 +201,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         *jobs.routes(),
         *TaskRoutes(sandbox, runner).routes(),
         *ClockRoutes(sandbox, runner).routes(),
+        *EngineLogRoutes(sandbox.engine_log, sandbox.sessions, sandbox.store).routes(),
     ]
     return Starlette(
         routes=routes,

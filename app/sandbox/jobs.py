@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from app.sandbox.context import Sandbox
+from app.sandbox.engine_log import token_owner
 from app.sandbox.engines import EngineError
 from app.sandbox.fleet import FLEET_TZ
 from app.sandbox.listing import page_of
@@ -231,22 +232,32 @@ class JobRoutes:
         return script, engine, name, int(expires), args
 
     async def _dispatch(self, job_id: int, engine: str, order: dict[str, Any]) -> None:
+        sent = time.monotonic()
         try:
-            await self.sandbox.engines.start_job(engine, order)
+            status = await self.sandbox.engines.start_job(engine, order)
         except EngineError as exc:
             log.warning("job %s could not be started: %s", job_id, exc)
+            self.sandbox.engine_log.dispatched(
+                job_id, time.monotonic() - sent, exc.status, str(exc)
+            )
             close_with_error(self.store, job_id, str(exc))
             return
         except Exception as exc:
             # Whatever went wrong (a port out of range raises OverflowError),
             # the job must not stay `created` with nobody working on it.
             log.warning("job %s could not be sent to %s", job_id, engine, exc_info=True)
+            self.sandbox.engine_log.dispatched(
+                job_id, time.monotonic() - sent, None, _cause(exc)
+            )
             close_with_error(
                 self.store,
                 job_id,
                 f"the job could not be sent to the engine {engine} ({_cause(exc)})",
             )
             return
+        self.sandbox.engine_log.dispatched(
+            job_id, time.monotonic() - sent, status, None
+        )
         now = time.time()
         self.store.update_job(job_id, dispatched_at=now, news_at=now)
         log.info("job %s handed to %s", job_id, engine)
@@ -266,6 +277,21 @@ class JobRoutes:
         return JSONResponse(job_view(job))
 
     async def update(self, request: Request) -> Response:
+        # Every PUT is recorded, refused ones too, for check-engine.
+        token = token_owner(request, self.store)
+        seen: dict[str, Any] = {}
+        job_id: int = request.path_params["job_id"]
+        try:
+            response = await self._update(request, seen)
+        except ApiError as exc:
+            self.sandbox.engine_log.put(job_id, token, seen.get("body"), exc.status)
+            raise
+        self.sandbox.engine_log.put(
+            job_id, token, seen.get("body"), response.status_code
+        )
+        return response
+
+    async def _update(self, request: Request, seen: dict[str, Any]) -> Response:
         job_id: int = request.path_params["job_id"]
         principal = self.sandbox.sessions.check(request)
         if principal.job_id != job_id:
@@ -278,7 +304,8 @@ class JobRoutes:
 
         # The whole body first: the job may close while it arrives, so the
         # check of its state and the write happen together, after it.
-        changes = _checked_update(await json_object(request))
+        seen["body"] = await json_object(request)
+        changes = _checked_update(seen["body"])
         before, after = self.store.change_open_job(
             job_id, lambda job: _merged_update(job, changes)
         )
