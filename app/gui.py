@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QApplication
 from app import APP_ID, APP_NAME
 from app.catalog import Catalog
 from app.controllers.catalog import CatalogController
+from app.controllers.engines import EnginesController
 from app.controllers.icons import HostPolicy, IconFetcher, any_host
 from app.controllers.jobs import JobsController
 from app.controllers.notices import Notices
@@ -90,16 +91,21 @@ class Workspace:
     jobs: JobsController
     schedules: SchedulesController
     workbench: WorkbenchController
+    engines: EnginesController
 
     async def aclose(self) -> None:
         """Cancel every task and close the gateway connection."""
         for controller in (self.schedules, self.jobs, self.report, self.catalog):
             await controller.aclose()
         await self.workbench.aclose()
+        # Before the session: its engines are taken off the gateway's list.
+        await self.engines.aclose()
         await self.session.aclose()
 
     def stop_children(self) -> None:
-        """Stop the local demo servers, if this workspace started them."""
+        """Stop the local engines, and the demo servers if this workspace
+        started them."""
+        self.engines.stop_all()
         self.session.stop_demo()
 
     def save_layout(self) -> None:
@@ -151,8 +157,18 @@ def build_workspace(
     workbench = WorkbenchController(
         window.catalog, window.report_page, window.problems_panel
     )
+    engines = EnginesController(window.engines_panel)
     workspace = Workspace(
-        window, settings, notices, session, catalog, report, jobs, schedules, workbench
+        window,
+        settings,
+        notices,
+        session,
+        catalog,
+        report,
+        jobs,
+        schedules,
+        workbench,
+        engines,
     )
 
     def on_signed_in(new: Session) -> None:
@@ -162,6 +178,7 @@ def build_workspace(
         report.start_session(new)
         jobs.start_session(new)
         schedules.start_session(new)
+        engines.start_session(new)
         catalog.load(new)
 
     def on_signed_out() -> None:
@@ -171,6 +188,7 @@ def build_workspace(
             report.end_session()
         jobs.end_session()
         schedules.end_session()
+        engines.end_session()
 
     session.signed_in.connect(on_signed_in)
     session.signed_out.connect(on_signed_out)
@@ -185,6 +203,10 @@ def build_workspace(
     schedules.scheduled_job_found.connect(jobs.watch)
     window.reload_requested.connect(
         lambda: workbench.reload() if workbench.active else catalog.reload()
+    )
+    # A local engine joined or left the gateway's engines.
+    engines.catalog_changed.connect(
+        lambda: None if workbench.active else catalog.reload()
     )
     window.manifest_chosen.connect(lambda path: open_manifest(workspace, path))
     window.download_folder_chosen.connect(jobs.set_download_folder)

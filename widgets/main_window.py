@@ -32,6 +32,7 @@ from app import APP_NAME, __version__
 from app.display_text import STATUS_LIMIT, TITLE_LIMIT, one_line
 from widgets.banner import Banner
 from widgets.catalog import CatalogView
+from widgets.engines_panel import EnginesPanel
 from widgets.icons import APP_ICON, icon
 from widgets.jobs_panel import JobsPanel
 from widgets.plain_text import message_box, plain_label, tooltip
@@ -137,6 +138,7 @@ class MainWindow(QMainWindow):
 
         self._build_layout()
         self._build_problems_dock()
+        self._build_engines_dock()
         self._build_menus()
         self._build_status_bar()
         self.jobs_panel.download_folder_change_requested.connect(
@@ -189,6 +191,16 @@ class MainWindow(QMainWindow):
         dock.hide()
         self.problems_dock = dock
 
+    def _build_engines_dock(self) -> None:
+        # Hidden until asked for from View → Engines: most users run none.
+        self.engines_panel = EnginesPanel()
+        dock = QDockWidget("Engines", self)
+        dock.setObjectName("enginesDock")
+        dock.setWidget(self.engines_panel)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        self.engines_dock = dock
+
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -231,6 +243,11 @@ class MainWindow(QMainWindow):
             self, "&Find report", QKeySequence.StandardKey.Find, self._on_find
         )
         report_menu.addAction(find)
+
+        view_menu = menus.addMenu("&View")
+        self.engines_action = self.engines_dock.toggleViewAction()
+        self.engines_action.setText("&Engines")
+        view_menu.addAction(self.engines_action)
 
         help_menu = menus.addMenu("&Help")
         help_menu.addAction(_action(self, "&About", "", self._on_about))

@@ -44,6 +44,23 @@ class EngineLink:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    def add(self, engine: str) -> bool:
+        """List an engine at run time; False if it was listed already."""
+        if self.resolve(engine) is not None:
+            return False
+        self.engines.append(engine.strip().rstrip("/"))
+        log.info("engine %s added", engine)
+        return True
+
+    def remove(self, engine: str) -> bool:
+        """Stop listing an engine; False if it was not listed."""
+        listed = self.resolve(engine)
+        if listed is None:
+            return False
+        self.engines.remove(listed)
+        log.info("engine %s removed", listed)
+        return True
+
     def resolve(self, engine: str) -> str | None:
         """The listed engine an URL names, ignoring a trailing slash."""
         wanted = engine.strip().rstrip("/")

@@ -30,6 +30,7 @@ from app.sandbox.accounts import AccountRoutes
 from app.sandbox.clock import SandboxClock
 from app.sandbox.context import Sandbox, SandboxSettings
 from app.sandbox.engine_log import EngineLogRoutes
+from app.sandbox.engine_routes import EngineListRoutes
 from app.sandbox.engines import EngineLink
 from app.sandbox.jobs import JobRoutes
 from app.sandbox.listing import lookup, page_of
@@ -202,6 +203,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         *TaskRoutes(sandbox, runner).routes(),
         *ClockRoutes(sandbox, runner).routes(),
         *EngineLogRoutes(sandbox.engine_log, sandbox.sessions, sandbox.store).routes(),
+        *EngineListRoutes(sandbox).routes(),
     ]
     return Starlette(
         routes=routes,
