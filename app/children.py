@@ -99,24 +99,7 @@ class LocalServer:
 
     def start(self, timeout: float = START_TIMEOUT) -> str:
         """Start the process and wait for its ready line; return its URL."""
-        env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
-        log.info("starting %s: %s", self.name, " ".join(shown_command(self.command)))
-        try:
-            self._process = subprocess.Popen(
-                self.command,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=self.cwd,
-                env=env,
-            )
-        except OSError as exc:
-            raise LocalServerError(f"could not start {self.name}: {exc}") from exc
-
-        reader = threading.Thread(
-            target=self._read_output, name=f"{self.name}-output", daemon=True
-        )
-        reader.start()
+        self.launch()
 
         self._ready.wait(timeout)
         if self.url is None:
@@ -134,6 +117,31 @@ class LocalServer:
             )
         log.info("%s is up at %s (pid %s)", self.name, self.url, self.pid)
         return self.url
+
+    def launch(self) -> None:
+        """Start the process and read its output, without waiting for it."""
+        env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
+        log.info("starting %s: %s", self.name, " ".join(shown_command(self.command)))
+        try:
+            self._process = subprocess.Popen(
+                self.launched_command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                cwd=self.cwd,
+                env=env,
+            )
+        except OSError as exc:
+            raise LocalServerError(f"could not start {self.name}: {exc}") from exc
+
+        reader = threading.Thread(
+            target=self._read_output, name=f"{self.name}-output", daemon=True
+        )
+        reader.start()
+
+    def launched_command(self) -> list[str]:
+        """What is run for self.command: the command itself."""
+        return list(self.command)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Ask the process to end, then make it end; safe to call twice."""

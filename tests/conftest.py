@@ -17,13 +17,11 @@ import qasync
 import shiboken6
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from support.window import WAIT_MS
+from support.window import WAIT_MS, workspace_on
 
-from app.controllers.icons import loopback_only
-from app.gui import Workspace, build_workspace
+from app.gui import Workspace
 from app.local_stack import SANDBOX_PASSWORD_ENV, DemoStack
 from app.paths import DATA_DIR_ENV
-from app.settings import Settings
 
 pytest_plugins = ["support.engine_fixtures", "support.desktop"]
 
@@ -85,16 +83,5 @@ def workspace(
     loop: qasync.QEventLoop, qtbot: QtBot, demo_stack: DemoStack, tmp_path: Path
 ) -> Iterator[Workspace]:
     """The main window and its controllers, with the session's demo stack."""
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=demo_stack, icon_hosts=loopback_only)
-    built.window.show()
-    try:
+    with workspace_on(loop, qtbot, demo_stack, tmp_path) as built:
         yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        closing.result()
-        # Deleted only now: qtbot would delete it before this teardown, while
-        # closing the session still tells the window it is offline.
-        built.window.close()
-        built.window.deleteLater()

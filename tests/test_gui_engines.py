@@ -19,10 +19,9 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo, workspace_on
 
 from app.controllers.engines import EXITED, UP, LocalEngine
-from app.controllers.icons import loopback_only
 from app.gui import Workspace, build_workspace
 from app.local_stack import DemoStack
 from app.settings import Settings
@@ -44,18 +43,8 @@ def own_stack(tmp_path: Path) -> Iterator[DemoStack]:
 def window_with_stack(
     loop: qasync.QEventLoop, qtbot: QtBot, own_stack: DemoStack, tmp_path: Path
 ) -> Iterator[Workspace]:
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=own_stack, icon_hosts=loopback_only)
-    built.window.show()
-    try:
+    with workspace_on(loop, qtbot, own_stack, tmp_path, stop_children=True) as built:
         yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        built.stop_children()
-        closing.result()
-        built.window.close()
-        built.window.deleteLater()
 
 
 def start_engine(qtbot: QtBot, workspace: Workspace, files: Path) -> LocalEngine:

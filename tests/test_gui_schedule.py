@@ -19,14 +19,12 @@ import qasync
 from PySide6.QtCore import Qt, QTime
 from pytestqt.qtbot import QtBot
 from support.sandbox_engine import sign_in
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo, workspace_on
 
-from app.controllers.icons import loopback_only
-from app.gui import Workspace, build_workspace
+from app.gui import Workspace
 from app.local_stack import DemoStack
 from app.sandbox.fleet import FLEET_TZ
 from app.schedule.runs import zone_named
-from app.settings import Settings
 from widgets.cron_editor import DAILY
 from widgets.jobs_model import REPORT
 
@@ -69,17 +67,8 @@ def clock_stack(tmp_path: Path, first_fire_day: dt.datetime) -> Iterator[DemoSta
 def clock_workspace(
     loop: qasync.QEventLoop, qtbot: QtBot, clock_stack: DemoStack, tmp_path: Path
 ) -> Iterator[Workspace]:
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=clock_stack, icon_hosts=loopback_only)
-    built.window.show()
-    try:
+    with workspace_on(loop, qtbot, clock_stack, tmp_path) as built:
         yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        closing.result()
-        built.window.close()
-        built.window.deleteLater()
 
 
 def fill_in_the_task(qtbot: QtBot, workspace: Workspace) -> None:

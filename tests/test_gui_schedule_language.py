@@ -13,14 +13,11 @@ import pytest
 import qasync
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo, workspace_on
 
-from app.controllers.icons import loopback_only
-from app.gui import build_workspace
 from app.local_stack import DemoStack
 from app.schedule.description import describe
 from app.schedule.expression import parse_cron
-from app.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -49,12 +46,7 @@ def spanish_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStac
 def test_a_spanish_user_reads_schedules_in_spanish(
     loop: qasync.QEventLoop, qtbot: QtBot, spanish_stack: DemoStack, tmp_path: Path
 ) -> None:
-    settings = Settings.open(tmp_path / "settings.ini")
-    workspace = build_workspace(
-        settings, demo_stack=spanish_stack, icon_hosts=loopback_only
-    )
-    workspace.window.show()
-    try:
+    with workspace_on(loop, qtbot, spanish_stack, tmp_path) as workspace:
         sign_in_to_demo(qtbot, workspace, spanish_stack)
         open_report(qtbot, workspace, "Vehicle metrics", "Idling Usage")
         button = workspace.window.report_page.schedule_button
@@ -70,8 +62,3 @@ def test_a_spanish_user_reads_schedules_in_spanish(
         assert spanish is not None
         assert "lunes" in spanish.lower()
         assert editor.cron.status_label.text() == spanish
-    finally:
-        closing = loop.create_task(workspace.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        workspace.window.close()
-        workspace.window.deleteLater()

@@ -19,15 +19,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 from support.sandbox_engine import sign_in
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo, workspace_on
 
-from app.controllers.icons import loopback_only
 from app.controllers.schedules import NO_PAUSE, NOT_SCHEDULABLE
-from app.gui import Workspace, build_workspace
+from app.gui import Workspace
 from app.local_stack import DemoStack
 from app.sandbox.fleet import FLEET_TZ
 from app.schedule.runs import zone_named
-from app.settings import Settings
 from widgets.task_editor import TaskEditor
 
 pytestmark = pytest.mark.slow
@@ -53,18 +51,9 @@ def still_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]
 def signed_in(
     loop: qasync.QEventLoop, qtbot: QtBot, still_stack: DemoStack, tmp_path: Path
 ) -> Iterator[Workspace]:
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=still_stack, icon_hosts=loopback_only)
-    built.window.show()
-    try:
+    with workspace_on(loop, qtbot, still_stack, tmp_path) as built:
         sign_in_to_demo(qtbot, built, still_stack)
         yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        closing.result()
-        built.window.close()
-        built.window.deleteLater()
 
 
 @pytest.fixture

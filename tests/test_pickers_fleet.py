@@ -23,16 +23,14 @@ from pytestqt.qtbot import QtBot
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from support.servers import serving
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.window import WAIT_MS, open_report, sign_in_to_demo, workspace_on
 
-from app.controllers.icons import loopback_only
 from app.errors import AuthError, GatewayError, UsageError
 from app.gateway import Gateway
-from app.gui import Workspace, build_workspace
+from app.gui import Workspace
 from app.local_stack import DemoStack
 from app.resource_lists import choices_of, load_choices
 from app.sandbox.cli import user_prefs
-from app.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -315,17 +313,8 @@ def test_the_sandbox_takes_saved_prefs_only_as_an_object_of_texts() -> None:
 def fleet_workspace(
     loop: qasync.QEventLoop, qtbot: QtBot, fleet_stack: DemoStack, tmp_path: Path
 ) -> Iterator[Workspace]:
-    settings = Settings.open(tmp_path / "settings.ini")
-    built = build_workspace(settings, demo_stack=fleet_stack, icon_hosts=loopback_only)
-    built.window.show()
-    try:
+    with workspace_on(loop, qtbot, fleet_stack, tmp_path) as built:
         yield built
-    finally:
-        closing = loop.create_task(built.aclose())
-        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
-        closing.result()
-        built.window.close()
-        built.window.deleteLater()
 
 
 def test_a_large_fleet_loads_into_the_form_and_is_searched_there(

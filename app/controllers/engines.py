@@ -14,10 +14,8 @@ selected engine in a worker thread, each line shown as it comes.
 import asyncio
 import itertools
 import logging
-import os
 import shlex
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +30,7 @@ from PySide6.QtCore import QObject, Signal
 from app.addresses import is_loopback_host
 from app.children import LocalServer, app_command
 from app.controllers.tasks import TaskOwner
-from app.errors import LocalServerError, PegasusError, UsageError
+from app.errors import PegasusError, UsageError
 from app.paths import data_dir
 
 if TYPE_CHECKING:
@@ -59,25 +57,10 @@ class EngineProcess(LocalServer):
     the one its ready line gives.
     """
 
-    def launch(self) -> None:
-        env = {**os.environ, **(self.env or {}), "PYTHONUNBUFFERED": "1"}
-        log.info("starting %s: %s", self.name, " ".join(self.command))
-        try:
-            self._process = subprocess.Popen(
-                # A user's command does not watch our pipe: the keeper does,
-                # and stops the command and its children when the app is gone.
-                [sys.executable, "-m", "app.engine_keeper", "--", *self.command],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                cwd=self.cwd,
-                env=env,
-            )
-        except OSError as exc:
-            raise LocalServerError(f"could not start {self.name}: {exc}") from exc
-        threading.Thread(
-            target=self._read_output, name=f"{self.name}-output", daemon=True
-        ).start()
+    def launched_command(self) -> list[str]:
+        # A user's command does not watch our pipe: the keeper does, and
+        # stops the command and its children when the app is gone.
+        return [sys.executable, "-m", "app.engine_keeper", "--", *self.command]
 
 
 @dataclass

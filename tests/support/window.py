@@ -4,6 +4,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -18,6 +19,40 @@ from widgets.main_window import MainWindow
 from widgets.theme import apply_theme
 
 WAIT_MS = 30_000
+
+
+@contextlib.contextmanager
+def workspace_on(
+    loop: Any,
+    qtbot: QtBot,
+    stack: DemoStack,
+    folder: Path,
+    *,
+    stop_children: bool = False,
+) -> Iterator[Workspace]:
+    """The main window and its controllers on a demo stack, shown, then closed
+    as the app closes them (stop_children: also the processes it started)."""
+    from app.controllers.icons import loopback_only
+    from app.gui import build_workspace
+    from app.settings import Settings
+
+    settings = Settings.open(folder / "settings.ini")
+    built = build_workspace(settings, demo_stack=stack, icon_hosts=loopback_only)
+    built.window.show()
+    try:
+        yield built
+    finally:
+        closing = loop.create_task(built.aclose())
+        qtbot.waitUntil(closing.done, timeout=WAIT_MS)
+        if stop_children:
+            built.stop_children()
+        closing.result()
+        # Deleted only now: qtbot would delete it before this teardown, while
+        # closing the session still tells the window it is offline.
+        built.window.close()
+        built.window.deleteLater()
+
+
 ENGINE_MANIFEST = Path(__file__).parents[2] / "app" / "engine" / "manifest.json"
 # A user in the demo fleet's zone, on a fixed day.
 FORM_CONTEXT = FormContext(tz="America/New_York", today=dt.date(2026, 12, 4))
