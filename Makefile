@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check bench screenshot screenshots setup clean
+.PHONY: demo test check bench screenshot screenshots setup clean dist frozen-screenshot
 
 setup: $(STAMP)
 
@@ -49,6 +49,21 @@ screenshots: $(STAMP)
 	$(PREVIEW) --script alert_rule --png docs/form-variants.png
 
 screenshot: screenshots
+
+# The one-folder app for this OS: dist/pegasus-reports-<version>/ (see
+# packaging/README.md). PyInstaller and Pillow come with the `build` extra.
+BUILD_STAMP := $(VENV)/.build-stamp
+
+$(BUILD_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[build]'
+	touch $(BUILD_STAMP)
+
+dist: $(BUILD_STAMP)
+	$(BIN)/python packaging/build.py
+
+# The built app's main window under Xvfb, as docs/frozen-main-window.png.
+frozen-screenshot: dist
+	$(BIN)/python packaging/screenshot_frozen.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

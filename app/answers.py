@@ -104,10 +104,5 @@ def plain_reason(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def content_length(response: httpx.Response) -> int | None:
-    value = response.headers.get("content-length")
-    return int(value) if value and value.isdigit() else None
-
-
 def ms_since(started: float) -> float:
     return (time.monotonic() - started) * 1000

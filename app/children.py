@@ -33,7 +33,13 @@ ExitListener = Callable[[int], None]
 
 
 def app_command(*args: str) -> list[str]:
-    """The command line that runs this program with the given arguments."""
+    """The command line that runs this program with the given arguments.
+
+    From source it is `python -m app ARGS`; a frozen build has no Python to
+    run a module with, so it runs its own executable with ARGS. Every
+    process of ours the app starts goes through here, the hidden
+    subcommands of app.cli (engine-keeper) included.
+    """
     if getattr(sys, "frozen", False):
         return [sys.executable, *args]
     return [sys.executable, "-m", "app", *args]

@@ -3,6 +3,12 @@
 With no subcommand the window opens. Each subcommand lives in its own
 module, imported only when used, so the servers never load Qt. A module
 gives `configure(parser)` to add its arguments and `main(args) -> int`.
+`--self-test` runs app.self_test instead of the window.
+
+A few hidden subcommands are not for people but for the app itself: a
+frozen build has no Python to run `-m module` with, so it runs itself with
+the subcommand (see app.children.app_command). Their arguments are passed on
+untouched, without argparse.
 """
 
 import argparse
@@ -29,7 +35,11 @@ SUBCOMMANDS = {
         "check that a job-engine follows the protocol, through a private sandbox",
     ),
 }
+# name: (module, its main takes the words after the name).
+HIDDEN_SUBCOMMANDS = {"engine-keeper": "app.engine_keeper"}
 GUI_MODULE = "app.gui"
+SELF_TEST_MODULE = "app.self_test"
+DEFAULT_TIME_LIMIT = 120.0  # seconds for the whole --self-test
 DEBUG_HELP = "log requests and timings to stderr"
 
 
@@ -39,9 +49,10 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
         description=f"{APP_NAME}: run, schedule and author Pegasus Gateway reports.",
     )
     parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {__version__}"
+        "--version", action="version", version=f"{APP_NAME} {__version__}"
     )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    _configure_self_test(parser)
 
     wanted = subcommand_of(argv)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -63,7 +74,8 @@ def build_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
 
 # The window's options: name, the metavar of its value (None for a flag),
 # and help. subcommand_of must know which options take a value.
-TOP_FLAGS = ("--version", "--debug", "--help", "-h")
+TOP_FLAGS = ("--version", "--debug", "--help", "-h", "--self-test")
+TOP_OPTIONS = {"--time-limit": "SECONDS"}
 WINDOW_OPTIONS: list[tuple[str, str | None, str]] = [
     (
         "--demo",
@@ -97,6 +109,7 @@ def subcommand_of(argv: Sequence[str]) -> str | None:
     """
     options = {name: metavar for name, metavar, _ in WINDOW_OPTIONS}
     options.update(dict.fromkeys(TOP_FLAGS))
+    options.update(TOP_OPTIONS)
     takes_value = False
     for word in argv:
         if takes_value:
@@ -118,6 +131,34 @@ def subcommand_of(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _configure_self_test(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("self-test")
+    group.add_argument(
+        "--self-test",
+        action="store_true",
+        help="start the embedded demo in a temporary folder, run one report, "
+        "check its files, print one line per step and exit 0 (passed) or 1; "
+        "needs no display",
+    )
+    group.add_argument(
+        "--time-limit",
+        metavar="SECONDS",
+        type=_seconds,
+        help=f"with --self-test: the most it may take (default "
+        f"{DEFAULT_TIME_LIMIT:.0f})",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds")
+    return value
+
+
 def _configure_window(parser: argparse.ArgumentParser) -> None:
     """Options of the window itself (no subcommand)."""
     group = parser.add_argument_group("window")
@@ -130,15 +171,54 @@ def _configure_window(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in HIDDEN_SUBCOMMANDS:
+        hidden = importlib.import_module(HIDDEN_SUBCOMMANDS[argv[0]])
+        return int(hidden.main(argv[1:]))
+
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    _check_self_test_options(parser, args)
     setup_logging(logging.DEBUG if args.debug else logging.INFO)
 
-    module_name = SUBCOMMANDS[args.command][0] if args.command else GUI_MODULE
+    module_name = _module_for(args)
     try:
-        return int(importlib.import_module(module_name).main(args))
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        if args.debug:
+            raise
+        # A build that left a module out; the user can only reinstall.
+        print(f"error: this installation is incomplete: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return int(module.main(args))
     except PegasusError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _module_for(args: argparse.Namespace) -> str:
+    if args.self_test:
+        return SELF_TEST_MODULE
+    return SUBCOMMANDS[args.command][0] if args.command else GUI_MODULE
+
+
+def _check_self_test_options(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> None:
+    """--self-test goes alone (but --debug), and --time-limit only with it."""
+    if not args.self_test:
+        if args.time_limit is not None:
+            parser.error("--time-limit goes with --self-test")
+        return
+
+    others = [
+        name
+        for name, _, _ in WINDOW_OPTIONS
+        if getattr(args, name.lstrip("-").replace("-", "_"), None)
+    ]
+    if args.command or others:
+        parser.error(f"--self-test runs alone; leave out {args.command or others[0]}")
+    if args.time_limit is None:
+        args.time_limit = DEFAULT_TIME_LIMIT

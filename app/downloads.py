@@ -4,8 +4,9 @@ A file name in a job's `result.files` comes from an engine we do not
 control. It is never used as a path: it is reduced to one plain file name
 that is valid on Windows, macOS and Linux, and placed in the chosen folder
 under a name that does not overwrite anything already there. The bytes go
-to a temporary `.part` file first, which gets its final name only once
-complete.
+to a hidden `.part` file first, named after the gateway, job and file so
+that a download cut off is resumed by the next try, and which gets its
+final name only once complete: a partial file is never shown as a report.
 
 On Windows a complete file is then marked as downloaded from the internet
 (a `Zone.Identifier` stream, the "Mark of the Web"), as browsers do, so
@@ -13,10 +14,12 @@ that Office opens a report in Protected View and Windows warns before
 running anything in it: the file comes from a server we do not control.
 """
 
+import email.message
+import hashlib
 import logging
 import os
 import re
-import secrets
+import stat
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -101,14 +104,103 @@ def unique_path(folder: Path, name: str) -> Path:
         number += 1
 
 
-def open_part(folder: Path, filename: str) -> tuple[Path, IO[bytes]]:
-    """A new temporary `.part` file in folder, open for writing."""
-    path = folder / f"{safe_filename(filename)}.{secrets.token_hex(4)}.part"
+def download_key(*parts: object) -> str:
+    """A short name for one file of one job of one gateway (for its part file)."""
+    text = "\n".join(str(part) for part in parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def part_path(folder: Path, filename: str, key: str) -> Path:
+    """The hidden file a download grows in until it is complete.
+
+    Its name is the same for every try of the same file (key, from
+    download_key), so a later try finds what an earlier one left.
+    """
+    # TODO(downloads): a leading dot hides the file on Linux and macOS only;
+    # on Windows the hidden attribute is not set, so the part shows there.
+    # TODO(downloads): parts never resumed (a job expired, a folder left)
+    # stay on disk; nothing removes old ones.
+    return folder / f".{safe_filename(filename)[:60]}.{key}.part"
+
+
+def make_folder(folder: Path) -> None:
+    """Create folder for downloads; UsageError if that cannot be done."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        return path, path.open("xb")
     except OSError as exc:
         raise UsageError(f"cannot write files in {folder}: {exc.strerror}") from exc
+
+
+def open_part(path: Path, *, keep: bool) -> IO[bytes]:
+    """The part file open for writing: at its end if keep, else emptied.
+
+    A link placed at that name is not followed (where the system allows).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags |= os.O_APPEND if keep else os.O_TRUNC
+    flags |= getattr(os, "O_BINARY", 0)
+    make_folder(path.parent)
+    try:
+        return os.fdopen(os.open(path, flags, 0o666), "ab" if keep else "wb")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write files in {path.parent}: {exc.strerror}"
+        ) from exc
+
+
+def part_size(path: Path) -> int:
+    """The bytes a part file holds so far (0 if there is none)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
+def drop_part(path: Path) -> None:
+    """Remove a part file that cannot be resumed, if it is there."""
+    path.unlink(missing_ok=True)
+
+
+def saved_name(asked: str, disposition: str = "") -> str:
+    """The name a downloaded file is saved under, made safe.
+
+    The answer's Content-Disposition `filename*` (RFC 6266, which may carry
+    any character, e.g. UTF-8''%E2%82%AC%20rates.csv) when it keeps the
+    extension of the name asked for; otherwise the name asked for, as the
+    job listed it. A plain `filename=` is not used: its encoding is
+    anyone's guess, and it says nothing the job's list does not. Keeping
+    the extension means a server cannot turn "trips.csv" into "trips.exe".
+    """
+    offered = disposition_name(disposition) if disposition else None
+    asked_safe = safe_filename(asked)
+    if offered is None:
+        return asked_safe
+
+    offered_safe = safe_filename(offered)
+    same_kind = (
+        _split_extension(offered_safe)[1].lower()
+        == _split_extension(asked_safe)[1].lower()
+    )
+    return offered_safe if same_kind and offered_safe != FALLBACK_NAME else asked_safe
+
+
+def disposition_name(header: str) -> str | None:
+    """The decoded `filename*` of a Content-Disposition header, if usable."""
+    message = email.message.Message()
+    message["content-disposition"] = header
+    params = message.get_params([], header="content-disposition")
+    for key, value in params:
+        # Only the extended form arrives as (charset, language, text).
+        if key.lower() != "filename" or not isinstance(value, tuple):
+            continue
+        charset, _language, text = value
+        try:
+            return str(text).encode("latin-1").decode(charset or "utf-8")
+        except (LookupError, UnicodeError):
+            log.debug("a filename* in an unknown or wrong charset was ignored")
+            return None
+    return None
 
 
 def claim_final_name(part_path: Path, folder: Path, filename: str) -> Path:

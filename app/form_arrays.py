@@ -105,17 +105,19 @@ def _repath(spec: "FieldSpec", old: str, new: str) -> "FieldSpec":
 
 
 def starting_items(
-    spec: "FieldSpec", item_start: Callable[["FieldSpec"], Any]
+    spec: "FieldSpec", item_start: Callable[["FieldSpec"], Any], most: int = MAX_ROWS
 ) -> list[Any] | None:
     """The items a new list starts with, when its schema gives no default.
 
-    A required list starts with minItems items, each at its own starting
-    value (None for an item with none: an empty row). An optional list
-    starts left out, so a form the user has not touched stays valid.
+    A required list starts with minItems items (at most `most`), each at its
+    own starting value (None for an item with none: an empty row). An
+    optional list starts left out, so a form the user has not touched stays
+    valid.
     """
     if not spec.required or spec.item is None:
         return None
-    return [item_start(item_at(spec, i)) for i in range(min_items(spec.schema))]
+    count = min(min_items(spec.schema), most)
+    return [item_start(item_at(spec, i)) for i in range(count)]
 
 
 def resources_in(spec: "FieldSpec") -> set[str]:

@@ -523,9 +523,10 @@ def _holds(schema: Any, values: Any) -> bool:
         return False
     try:
         return bool(_checker(json.dumps(schema, sort_keys=True)).is_valid(values))
-    except (SchemaError, UnknownType, Unresolvable, re.error) as exc:
-        # The manifest's check lets few such schemas through; one that fails
-        # here is taken as a condition that does not hold.
+    except (SchemaError, UnknownType, Unresolvable, re.error, RecursionError) as exc:
+        # The manifest's check lets few such schemas through (a loop of
+        # references inside an `$id`, say); one that fails here is taken as
+        # a condition that does not hold.
         log.info("a condition cannot be checked, taken as not holding: %s", exc)
         return False
 

@@ -13,7 +13,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from app.form_arrays import item_at, starting_items
+from app.form_arrays import item_at, min_items, starting_items
 from app.form_conditions import shown_schema
 from app.user_prefs import pref_choice
 
@@ -25,6 +25,14 @@ log = logging.getLogger(__name__)
 JsonObject = dict[str, Any]
 # Rounds of defaults that bring conditions that bring more defaults.
 START_ROUNDS = 4
+# Editors that the rows of all the lists of a new form hold together (a row
+# of a group of three fields holds four). Each takes a millisecond or more
+# to build: a minItems of a billion, or lists of lists each asking for
+# hundreds, would otherwise build millions. A list left shorter says at its
+# field that it needs more items.
+MAX_START_EDITORS = 200
+# TODO(forms): a required list that asks for more rows than this starts
+# short, and the user adds the rest one click at a time.
 # In `$prefs`, the speed unit that goes with each distance unit, as the
 # command line chooses it when only the distance is known.
 SPEED_FOR_DISTANCE = {"km": "kph", "mile": "mph"}
@@ -55,6 +63,15 @@ class FormState:
     period: str | None = None
 
 
+@dataclass
+class _Start:
+    """What building one form's starting values shares: the user's context
+    and how many more editors list rows may hold (MAX_START_EDITORS)."""
+
+    context: FormContext | None
+    editors_left: int = MAX_START_EDITORS
+
+
 def initial_values(
     specs: list["FieldSpec"], context: FormContext | None = None
 ) -> JsonObject:
@@ -64,9 +81,13 @@ def initial_values(
     preferences for the fields of `$prefs` win over them when a context is
     given. `$from`/`$to` are left out: the form's period choice fills them.
     """
+    return _values(specs, _Start(context))
+
+
+def _values(specs: list["FieldSpec"], start: _Start) -> JsonObject:
     values: JsonObject = {}
     for spec in specs:
-        value = _initial_value(spec, context)
+        value = _initial_value(spec, start)
         if value is not None or (
             spec.kind in (forms.NULL, forms.NULLABLE) and spec.has_default
         ):
@@ -74,49 +95,80 @@ def initial_values(
     return values
 
 
-def _initial_value(spec: "FieldSpec", context: FormContext | None) -> Any:
+def _initial_value(spec: "FieldSpec", start: _Start) -> Any:
+    context = start.context
     if spec.kind == forms.OBJECT and not (
         spec.required or spec.peg_type == forms.PREFS_PEG_TYPE
     ):
         # An optional group shows its defaults but is left out until used.
         return spec.default if isinstance(spec.default, dict) else None
     if spec.kind == forms.OBJECT:
-        children = _starting_children(spec, context)
+        children = _starting_children(spec, start)
         if spec.peg_type == forms.PREFS_PEG_TYPE and context is not None:
             children.update(_prefs_from(spec, context.prefs))
         return children or None
     if spec.kind == forms.ARRAY and not spec.has_default:
-        return starting_items(spec, lambda item: _initial_value(item, context))
+        return _starting_rows(spec, start)
     if spec.kind == forms.ARRAY:
-        return _filled_in(spec, spec.default, context)
+        return _filled_in(spec, spec.default, start)
 
     if spec.peg_type in forms.PERIOD_PEG_TYPES and not spec.has_default:
         return None
     if spec.peg_type == forms.TZ_PEG_TYPE and context is not None:
-        allowed = {value for value, _ in spec.choices}
+        # A list, not a set: a broken schema may offer unhashable choices.
+        allowed = [value for value, _ in spec.choices]
         if context.tz in allowed:
             return context.tz
         log.info("the user's zone %r is not offered by %s", context.tz, spec.path)
     return spec.default if spec.has_default else None
 
 
-def _starting_children(spec: "FieldSpec", context: FormContext | None) -> JsonObject:
+def _starting_rows(spec: "FieldSpec", start: _Start) -> list[Any] | None:
+    """A list's starting rows, within what is left of the form's editors."""
+    if not spec.required or spec.item is None:
+        # An optional list starts left out (starting_items): no rows to count.
+        return starting_items(spec, lambda item: _initial_value(item, start))
+    size = _editors_in(spec.item)
+    most = max(start.editors_left, 0) // size
+    wanted = min_items(spec.schema)
+    if wanted > most:
+        log.info(
+            "%s starts with %d of its %d rows: a new form's lists hold at most "
+            "%d editors",
+            spec.path,
+            most,
+            wanted,
+            MAX_START_EDITORS,
+        )
+    start.editors_left -= min(wanted, most) * size
+    return starting_items(spec, lambda item: _initial_value(item, start), most)
+
+
+def _editors_in(spec: "FieldSpec") -> int:
+    """The editors a row for spec holds, its lists' own rows left out."""
+    return 1 + sum(_editors_in(child) for child in spec.children)
+
+
+def _starting_children(spec: "FieldSpec", start: _Start) -> JsonObject:
     """The starting values of a group's fields. With variants or conditions,
     those of the fields shown once these values are in: the first variant's
     defaults are the group's, not "Not set"."""
-    values = initial_values(spec.children, context)
+    # Each round starts over, so each may use what the first one had.
+    editors_left = start.editors_left
+    values = _values(spec.children, start)
     for _ in range(START_ROUNDS):
         shown = shown_schema(spec.schema, values)
         if shown is None:
             break
-        more = initial_values(forms.form_fields(shown, prefix=f"{spec.path}/"), context)
+        start.editors_left = editors_left
+        more = _values(forms.form_fields(shown, prefix=f"{spec.path}/"), start)
         if more == values:
             break
         values = more
     return values
 
 
-def _filled_in(spec: "FieldSpec", value: Any, context: FormContext | None) -> Any:
+def _filled_in(spec: "FieldSpec", value: Any, start: _Start) -> Any:
     """value with the starting values of the group fields it leaves out.
 
     For a list's default: its items get their fields' defaults, as an item
@@ -124,7 +176,7 @@ def _filled_in(spec: "FieldSpec", value: Any, context: FormContext | None) -> An
     values given to the form, which come back exactly as given.
     """
     if spec.kind == forms.ARRAY and spec.item is not None and isinstance(value, list):
-        return [_filled_in(item_at(spec, i), v, context) for i, v in enumerate(value)]
+        return [_filled_in(item_at(spec, i), v, start) for i, v in enumerate(value)]
     if spec.kind != forms.OBJECT or not isinstance(value, dict):
         return value
     shown = shown_schema(spec.schema, value)
@@ -132,11 +184,11 @@ def _filled_in(spec: "FieldSpec", value: Any, context: FormContext | None) -> An
     fields = spec.children if shown is None else forms.form_fields(shown, prefix=prefix)
     missing = [child for child in fields if child.name not in value]
     filled = {
-        child.name: _filled_in(child, value[child.name], context)
+        child.name: _filled_in(child, value[child.name], start)
         for child in fields
         if child.name in value
     }
-    return {**initial_values(missing, context), **value, **filled}
+    return {**_values(missing, start), **value, **filled}
 
 
 def _prefs_from(spec: "FieldSpec", prefs: JsonObject) -> JsonObject:

@@ -1,69 +1,72 @@
-"""The client of a Pegasus Gateway: one signed-in session over HTTPS.
+"""The client of a Pegasus Gateway: the calls of its API.
 
-Every call goes through httpx with TLS verified: one client for remote
-hosts, which follows the environment's proxy settings, and one for loopback
-hosts, which never goes through a proxy (a local gateway's sign-in must not
-leave the machine). The token travels in the `Authenticate` header
-(PEGASUS_API.md §1.2), never in a URL, a log line or an error message.
-Every call has an overall deadline, so a server that trickles its answer
-cannot hang the caller, and a size limit on its answer counted once
-unpacked (MAX_ANSWER_BYTES; a download, which goes to disk, stops at
-MAX_DOWNLOAD_BYTES), so a small gzip answer cannot fill the memory.
-Whatever goes wrong, the caller gets one of the app's errors naming the
-call and what to do about it. A downloaded file is marked as coming from
-the internet where the system keeps such marks (see app.downloads).
+How each call is sent, retried, signed in again and read is the session's
+(app.gateway_session); here are the calls themselves. Two need more than
+one request. Creating a job is never repeated blindly: an answer lost
+after the request went out leads to a look for the job before any new
+send (send_job). A download goes to a hidden part file and, when cut off,
+goes on from where it stopped with a Range request (app.resume); the file
+is named only once whole, and is marked as coming from the internet where
+the system keeps such marks (see app.downloads).
 """
 
 import asyncio
-import contextlib
-import json
 import logging
 import re
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
-from app import APP_ID, __version__
-from app.addresses import (
-    is_loopback_host,
-    normalize_site_url,
-    url_problem,
-    without_user_info,
+from app.addresses import normalize_site_url, url_problem, without_user_info
+from app.answers import Answer, message_suffix, ms_since, read_limited
+from app.downloads import (
+    claim_final_name,
+    download_key,
+    drop_part,
+    make_folder,
+    mark_downloaded,
+    part_path,
+    part_size,
+    saved_name,
 )
-from app.answers import (
-    Answer,
-    content_length,
-    message_suffix,
-    ms_since,
-    plain_reason,
-    read_limited,
-    size_words,
+from app.errors import GatewayError, NetworkError
+from app.gateway_errors import never_sent
+from app.gateway_session import (
+    MAX_ANSWER_BYTES,
+    MAX_DOWNLOAD_BYTES,
+    GatewaySession,
 )
-from app.downloads import claim_final_name, mark_downloaded, open_part
-from app.errors import AuthError, GatewayError, NetworkError
+from app.job_lookup import find_created
 from app.jobs import Job
-from app.jsonlimits import MAX_DOCUMENT_BYTES, JsonLimitError, read_json
+from app.jsonlimits import MAX_DOCUMENT_BYTES
+from app.paging import more_pages, new_items
+from app.resume import (
+    ProgressListener,
+    Start,
+    body_start,
+    complete_already,
+    receive,
+    request_headers,
+)
+from app.retry import BusyError, Streak
+
+__all__ = [
+    "DEFAULT_EXPIRES",
+    "JOB_MANAGER_PATH",
+    "MAX_ANSWER_BYTES",
+    "MAX_DOWNLOAD_BYTES",
+    "Gateway",
+    "job_body",
+    "normalize_site_url",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXPIRES = 432000  # five days, as in the gateway's own examples
 MAX_PAGES = 10000
-CHUNK_SIZE = 64 * 1024
-MAX_ANSWER_BYTES = 20 * 1024 * 1024  # once unpacked: far above any real answer
-MAX_DOWNLOAD_BYTES = 2 * 1024**3  # a report file, written to disk as it comes
-
-ProgressListener = Callable[[int, int | None], None]
-
-_STATUS_HINTS = {
-    404: "; it does not exist on this gateway, or is hidden from this user",
-    429: "; the gateway limits how fast it may be called: wait and retry",
-}
-
 
 JOB_MANAGER_PATH = "/job_manager"
 TASKS_PATH = "/tasks"
@@ -92,71 +95,12 @@ def job_body(
     }
 
 
-class Gateway:
-    """One session with a Pegasus Gateway (a real one or the sandbox)."""
+class Gateway(GatewaySession):
+    """One session with a Pegasus Gateway (a real one or the sandbox).
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        token: str | None = None,
-        timeout: float = 30.0,
-        deadline: float | None = None,
-        max_answer_bytes: int = MAX_ANSWER_BYTES,
-        max_download_bytes: int = MAX_DOWNLOAD_BYTES,
-    ) -> None:
-        """timeout bounds each connect and read; deadline a whole call.
-
-        A download has no overall deadline, but each 64 KB of it must
-        arrive within the deadline (twice the timeout unless given).
-        Answers are read up to max_answer_bytes, downloads up to
-        max_download_bytes, both counted once unpacked.
-        """
-        self.site_url = normalize_site_url(url)
-        self.api_url = self.site_url + "/api"
-        self.timeout = timeout
-        self.deadline = deadline if deadline is not None else 2 * timeout
-        self.max_answer_bytes = max_answer_bytes
-        self.max_download_bytes = max_download_bytes
-        self._token = token or None
-        # Whether the gateway has taken the session yet: a 401 before that is
-        # a token given from outside that was never good, not an expiry.
-        self._accepted = False
-        self._clients: dict[bool, httpx.AsyncClient] = {}
-
-    @property
-    def token(self) -> str | None:
-        return self._token
-
-    @token.setter
-    def token(self, value: str | None) -> None:
-        """A token from outside: until a call succeeds with it, a 401 says
-        the gateway did not accept this token (rather than that the session
-        ended)."""
-        self._token = value or None
-        self._accepted = False
-
-    def __repr__(self) -> str:
-        state = "signed in" if self._token else "not signed in"
-        return f"<Gateway {self.site_url} ({state})>"
-
-    async def __aenter__(self) -> "Gateway":
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
-
-    # -- calls ------------------------------------------------------------
+    The calls of the API; how each request is sent, retried, signed in
+    again and read is GatewaySession's (app.gateway_session).
+    """
 
     async def login(self, username: str, password: str) -> None:
         """Sign in with a user name and password and keep the session token."""
@@ -174,6 +118,7 @@ class Gateway:
             )
         self._token = token.strip()
         self._accepted = True
+        self._reauth.token_changed()
         log.info("signed in to %s as %s", self.site_url, username)
 
     async def user(self) -> dict[str, Any]:
@@ -213,13 +158,17 @@ class Gateway:
                 call=call,
             )
 
-        answer = await self._send(
-            "GET",
-            f"{address}/manifest",
-            call=call,
-            where=f"the engine at {base}",
-            limit=MAX_DOCUMENT_BYTES,
-        )
+        try:
+            answer = await self._send(
+                "GET",
+                f"{address}/manifest",
+                call=call,
+                where=f"the engine at {base}",
+                limit=MAX_DOCUMENT_BYTES,
+            )
+        except NetworkError as exc:
+            log.warning("%s", exc)
+            raise
         if answer.status >= 400:
             raise GatewayError(
                 f"the engine at {base} answered GET /manifest with HTTP "
@@ -260,7 +209,7 @@ class Gateway:
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise self._shape_error(answer, "a page {data, page, pages}")
             batch = self._items(data["data"], answer)
-            fresh = _new_items(batch, seen)
+            fresh = new_items(batch, seen)
             items.extend(fresh)
 
             if batch and not fresh:
@@ -272,7 +221,7 @@ class Gateway:
                     resource,
                 )
                 break
-            if not _more_pages(data, page, len(batch), len(items), page_size):
+            if not more_pages(data, page, len(batch), len(items), page_size):
                 break
             page += 1
         else:
@@ -303,21 +252,85 @@ class Gateway:
         return await self.send_job(body)
 
     async def send_job(self, body: dict[str, Any]) -> Job:
-        """POST a job_body() to the gateway's job_manager; the new job."""
-        answer = await self._request("POST", JOB_MANAGER_PATH, json=body)
+        """POST a job_body() to the gateway's job_manager; the new job.
+
+        The job is never created twice. A send refused before any
+        connection was made, or answered 429, surely made nothing: it is
+        sent again after a wait. A send that timed out, was cut off after
+        the request went out, or was answered 502/503/504 may have made
+        the job: before any new send, the user's newest jobs are searched
+        for it (app.job_lookup: same script, name, engine and parameters,
+        created since just before the first send), and a job found is
+        taken as the answer. Only when none is found is the job sent
+        again. Past the retry deadline the error says the job may exist.
+        """
+        since = self._clock.since()
+        streak = Streak(self.retry, self._rng)
+        unsure = False
+
+        while True:
+            try:
+                job = await self._job_sent_or_found(body, since, unsure=unsure)
+                break
+            except (NetworkError, BusyError) as exc:
+                unsure = unsure or _maybe_sent(exc)
+                wait = self._retry_wait(exc, streak)
+                if wait is None:
+                    raise self._create_failed(exc, unsure=unsure) from exc
+                self._link.trouble(str(exc))
+                await asyncio.sleep(wait)
+
+        self._link.answered()
+        self._jobs_held.add(job.id)
+        return job
+
+    async def _job_sent_or_found(
+        self, body: dict[str, Any], since: float, *, unsure: bool
+    ) -> Job:
+        """The job made by an earlier send if unsure and found, else a new one."""
+        if unsure:
+            found = await find_created(self._jobs_page, body, since, self._jobs_held)
+            if found is not None:
+                log.info(
+                    "job %s was created although its answer was lost; it is "
+                    "used rather than created again",
+                    found.id,
+                )
+                return found
+
+        answer = await self._authorized(
+            lambda: self._answer("POST", JOB_MANAGER_PATH, json=body)
+        )
         job = Job.from_json(self._json_object(answer))
         if job.id <= 0:
             raise self._shape_error(answer, "a job with an id")
-
         log.info("job %s created: %s on %s", job.id, body["script"], body["engine"])
         return job
+
+    async def _jobs_page(self, page: int, size: int) -> Any:
+        """One page of the user's jobs, newest first on the gateways we know."""
+        query = {"set": size, "page": page}
+        return self._json(await self._request("GET", JOB_MANAGER_PATH, params=query))
+
+    def _create_failed(
+        self, error: NetworkError | BusyError, *, unsure: bool
+    ) -> NetworkError | GatewayError:
+        """The error for a create given up on, saying whether the job may exist."""
+        log.warning("%s", error)
+        if not unsure:
+            return error
+        text = (
+            f"{error}; the job may have been created all the same: look for it "
+            "in the job list before running the report again"
+        )
+        if isinstance(error, NetworkError):
+            return NetworkError(text)
+        return GatewayError(text, status=error.status, call=error.call)
 
     async def job(self, job_id: int) -> Job:
         """The job as the gateway knows it now."""
         answer = await self._request("GET", f"/job_manager/{int(job_id)}")
         return Job.from_json(self._json_object(answer))
-
-    # -- scheduled tasks (PEGASUS_API.md §6; app.task_shapes reads them) ----
 
     async def tasks(self) -> list[dict[str, Any]]:
         """Every scheduled task of this user, as the gateway wrote it."""
@@ -350,10 +363,16 @@ class Gateway:
     ) -> Path:
         """Save one of a job's result files in folder; the path written.
 
-        The server's name is made safe and unique in folder. The bytes go to
-        a temporary `.part` file, renamed only once complete, so a failed
-        download never leaves a file under the final name. The file is then
-        marked as downloaded from the gateway (Windows only).
+        The name is made safe and unique in folder (app.downloads.saved_name:
+        the answer's Content-Disposition `filename*` may give it). The bytes
+        go to a hidden `.part` file named after the gateway, job and file,
+        renamed only once complete and of the size announced, so a partial
+        file is never shown under a report's name. A download cut off is
+        tried again with `Range` from where it stopped, within this call
+        and by a later call for the same file and folder; a gateway that
+        ignores Range sends the whole file again. The part is removed when
+        the gateway refuses the file (an error status, too large). The file
+        is then marked as downloaded from the gateway (Windows only).
         """
         # "..", "." and names with a slash would be read by the gateway as
         # another path (GET /api/job_manager/5/.. is the job list).
@@ -366,327 +385,96 @@ class Gateway:
         quoted = urllib.parse.quote(filename, safe="")
         path = f"/job_manager/{int(job_id)}/{quoted}"
         call = self._call("GET", path)
-        part_path, part = open_part(folder, filename)
+        key = download_key(self.site_url, job_id, filename)
+        part = part_path(folder, filename, key)
+        make_folder(folder)
 
-        try:
-            with part:
-                await self._stream_to(part, path, call, on_progress)
-            final = claim_final_name(part_path, folder, filename)
-        except BaseException:
-            part_path.unlink(missing_ok=True)
-            raise
+        # TODO(downloads): the lock holds within this client only; two app
+        # processes saving the same file to one folder would share its part.
+        async with self._part_locks.setdefault(part, asyncio.Lock()):
+            try:
+                name = await self._retrying(
+                    call,
+                    lambda streak: self._authorized(
+                        lambda: self._fetch_part(part, path, call, streak, on_progress)
+                    ),
+                )
+            except GatewayError as exc:
+                if not isinstance(exc, BusyError):
+                    drop_part(part)  # refused: nothing to resume
+                raise
+            final = claim_final_name(part, folder, saved_name(filename, name))
 
         mark_downloaded(final, self.site_url, host_url=self.api_url + path)
         log.info("downloaded %s of job %s to %s", filename, job_id, final)
         return final
 
-    # -- plumbing ---------------------------------------------------------
-
-    async def _stream_to(
+    async def _fetch_part(
         self,
-        part: IO[bytes],
+        part: Path,
         path: str,
         call: str,
+        streak: Streak,
         on_progress: ProgressListener | None,
-    ) -> None:
+    ) -> str:
+        """One try at the rest of a file; the answer's Content-Disposition."""
         url = self.api_url + path
         client = self._client_for(url)
-        request = client.build_request("GET", url, headers=self._auth_headers())
+        offset = part_size(part)
+        headers = {**self._auth_headers(), **request_headers(offset)}
+        request = client.build_request("GET", url, headers=headers)
         started = time.monotonic()
-        received = 0
+
         with self._failures(call, self._where):
             async with asyncio.timeout(self.deadline):
                 response = await client.send(request, stream=True)
             try:
-                if response.status_code >= 300:
-                    async with asyncio.timeout(self.deadline):
-                        body = await read_limited(
-                            response,
-                            limit=self.max_answer_bytes,
-                            call=call,
-                            where=self._where,
-                        )
-                    self._fail_unless_ok(Answer(response, body), call)
-
-                total = content_length(response)
-                # No deadline for the whole file, which may be large: one per
-                # chunk, so a trickle of bytes still counts as a stall.
-                loop = asyncio.get_running_loop()
-                async with asyncio.timeout(self.deadline) as stall:
-                    async for chunk in response.aiter_bytes(CHUNK_SIZE):
-                        stall.reschedule(loop.time() + self.deadline)
-                        received += len(chunk)
-                        self._check_download_size(received, call)
-                        part.write(chunk)
-                        if on_progress is not None:
-                            on_progress(received, total)
+                self._heard(response)
+                start = await self._download_start(response, part, offset, call)
+                if start is not None:
+                    await receive(
+                        response,
+                        part,
+                        start,
+                        call=call,
+                        limit=self.max_download_bytes,
+                        stall=self.deadline,
+                        on_bytes=streak.reached,
+                        on_progress=on_progress,
+                    )
             finally:
                 await response.aclose()
 
-        log.debug("%s: %s bytes in %.0f ms", call, received, ms_since(started))
+        log.debug("%s from byte %d in %.0f ms", call, offset, ms_since(started))
+        return response.headers.get("content-disposition", "")
 
-    def _check_download_size(self, received: int, call: str) -> None:
-        """GatewayError once a download passes max_download_bytes."""
-        if received <= self.max_download_bytes:
-            return
-        error = GatewayError(
-            f"{call} sent more than {size_words(self.max_download_bytes)}; the "
-            "download was stopped, as no report file should be that large",
-            call=call,
-        )
-        log.warning("%s", error)
-        raise error
+    async def _download_start(
+        self, response: httpx.Response, part: Path, offset: int, call: str
+    ) -> Start | None:
+        """Where the answer's bytes go; None if the part is already whole."""
+        if complete_already(response, offset):
+            return None
+        start = body_start(response, offset) if response.status_code < 300 else None
+        if start is not None:
+            return start
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        signing_in: bool = False,
-    ) -> Answer:
-        """Send a call to the gateway's API and fail unless it succeeded."""
-        call = self._call(method, path)
-        answer = await self._send(
-            method,
-            self.api_url + path,
-            call=call,
-            where=self._where,
-            limit=self.max_answer_bytes,
-            json=json,
-            params=params,
-            headers={} if signing_in else self._auth_headers(),
-        )
-        self._fail_unless_ok(answer, call, signing_in=signing_in)
-        return answer
-
-    async def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        call: str,
-        where: str,
-        limit: int,
-        **kwargs: Any,
-    ) -> Answer:
-        """Send a request and read its answer, at most limit bytes unpacked."""
-        client = self._client_for(url)
-        started = time.monotonic()
-        with self._failures(call, where):
-            async with (
-                asyncio.timeout(self.deadline),
-                client.stream(method, url, **kwargs) as response,
-            ):
-                body = await read_limited(response, limit=limit, call=call, where=where)
-
-        log.debug("%s -> %s in %.0f ms", call, response.status_code, ms_since(started))
-        return Answer(response, body)
-
-    def _client_for(self, url: str) -> httpx.AsyncClient:
-        """The client for url: loopback hosts never go through a proxy."""
-        direct = is_loopback_host(urllib.parse.urlsplit(url).hostname or "")
-        client = self._clients.get(direct)
-        if client is None:
-            # Redirects are not followed: a custom header would go with them.
-            client = httpx.AsyncClient(
-                timeout=self.timeout,
-                follow_redirects=False,
-                trust_env=not direct,
-                headers={
-                    "User-Agent": f"{APP_ID}/{__version__}",
-                    "Accept": "application/json",
-                },
+        if offset > 0 and response.status_code in (206, 416):
+            # Not the range asked for: the next try asks for the whole file.
+            drop_part(part)
+            raise NetworkError(
+                f"{self._where} sent another part of the file than asked "
+                f"during {call}; the download starts again"
             )
-            self._clients[direct] = client
-        return client
-
-    @contextlib.contextmanager
-    def _failures(self, call: str, where: str) -> Iterator[None]:
-        """httpx's errors and our deadlines, raised as the app's NetworkError."""
-        try:
-            yield
-        except (httpx.HTTPError, TimeoutError) as exc:
-            if isinstance(exc, httpx.HTTPError):
-                error = self._network_error(exc, call, where)
-            else:
-                error = NetworkError(
-                    f"{where} stopped answering {call}: nothing usable came "
-                    f"within {self.deadline:g} s; check the address and your "
-                    "connection"
-                )
-            log.warning("%s", error)
-            raise error from exc
-
-    def _fail_unless_ok(
-        self, answer: Answer, call: str, *, signing_in: bool = False
-    ) -> None:
-        """Raise the app's error for any answer but a success."""
-        status = answer.status
-        if status < 300:
-            self._accepted = self._accepted or not signing_in
-            return
-        if status == 401:
-            raise self._auth_error(call, signing_in=signing_in)
-        if status < 400:
-            location = answer.header("location", "somewhere else")
-            raise GatewayError(
-                f"{call} was redirected to {location}; use the gateway's final "
-                "address (for example https:// instead of http://)",
-                status=status,
-                call=call,
+        async with asyncio.timeout(self.deadline):
+            body = await read_limited(
+                response, limit=self.max_answer_bytes, call=call, where=self._where
             )
-
-        message = message_suffix(answer)
-        error = GatewayError(
-            f"{call} failed with HTTP {status}{message}{self._hint(status, message)}",
-            status=status,
-            call=call,
-        )
-        log.warning("%s", error)
-        raise error
-
-    def _auth_error(self, call: str, *, signing_in: bool) -> AuthError:
-        """The words for a 401: which credentials were refused, and when."""
-        if signing_in:
-            log.warning("%s: the gateway refused the user name or password", call)
-            return AuthError("the gateway refused the user name or password")
-        if not self._accepted:
-            log.warning("%s: 401 for a token not yet accepted", call)
-            return AuthError(
-                f"the gateway did not accept this token ({call}); check the token, "
-                "or sign in with a user name and password"
-            )
-        # For support: a 401 is also what a user lacking a permission gets.
-        log.warning("%s: 401, the session expired or lacks a permission", call)
-        return AuthError(
-            f"the gateway no longer accepts your sign-in ({call}); sign in again"
-        )
-
-    def _hint(self, status: int, message: str) -> str:
-        """What to make of an error status, unless the gateway said it already."""
-        if status != 404:
-            return _STATUS_HINTS.get(status, "")
-
-        # A gateway's own message for a 404 already says there is no such
-        # thing; ours after it would say it a second time.
-        hint = "" if message.startswith(":") else _STATUS_HINTS[404]
-        if not self._accepted:
-            hint += self._address_hint()
-        return hint
-
-    def _address_hint(self) -> str:
-        """For a 404 before any call worked: the address may hold a path too many."""
-        parts = urllib.parse.urlsplit(self.site_url)
-        if not parts.path.strip("/"):
-            return ""
-        origin = urllib.parse.urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-        return (
-            f"; check the gateway address: its site is probably {origin}, "
-            f"without {parts.path}"
-        )
-
-    def _json(self, answer: Answer) -> Any:
-        call = answer.call
-        content_type = answer.header("content-type", "no content type")
-        try:
-            return read_json(answer.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise GatewayError(
-                f"{call} answered with something that is not JSON "
-                f"({content_type.split(';')[0]}); is {self.site_url} a Pegasus "
-                "Gateway?",
-                status=answer.status,
-                call=call,
-            ) from exc
-        except JsonLimitError as exc:
-            raise GatewayError(
-                f"{call} answered with JSON that cannot be used: {exc}",
-                status=answer.status,
-                call=call,
-            ) from exc
-
-    def _json_object(self, answer: Answer) -> dict[str, Any]:
-        data = self._json(answer)
-        if not isinstance(data, dict):
-            raise self._shape_error(answer, "a JSON object")
-        return data
-
-    def _items(self, data: list[Any], answer: Answer) -> list[dict[str, Any]]:
-        if not all(isinstance(item, dict) for item in data):
-            raise self._shape_error(answer, "a list of objects")
-        return data
-
-    def _shape_error(self, answer: Answer, expected: str) -> GatewayError:
-        return GatewayError(
-            f"{answer.call} answered with JSON of an unexpected shape (expected "
-            f"{expected}); is {self.site_url} a Pegasus Gateway?",
-            status=answer.status,
-            call=answer.call,
-        )
-
-    def _network_error(
-        self, exc: httpx.HTTPError, call: str, where: str
-    ) -> NetworkError:
-        if isinstance(exc, httpx.TimeoutException):
-            return NetworkError(
-                f"{where} did not answer {call} within {self.timeout:g} s; "
-                "check the address and your connection"
-            )
-        if isinstance(exc, httpx.ConnectError):
-            return NetworkError(f"could not reach {where}: {plain_reason(exc)}")
-        return NetworkError(
-            f"the connection to {where} failed during {call}: {plain_reason(exc)}"
-        )
-
-    def _call(self, method: str, path: str) -> str:
-        """How a call is named in messages: "GET /api/job_manager/5"."""
-        return f"{method} {urllib.parse.urlsplit(self.api_url).path}{path}"
-
-    @property
-    def _where(self) -> str:
-        return f"the gateway at {self.site_url}"
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authenticate": self._token} if self._token else {}
+        self._fail_unless_ok(Answer(response, body), call)
+        raise self._shape_error(Answer(response, body), "a file")
 
 
-def _item_id(item: dict[str, Any]) -> Any:
-    """An item's id: on top, or under `properties` for a geofence (§3.3)."""
-    if "id" in item:
-        return item["id"]
-    properties = item.get("properties")
-    return properties.get("id") if isinstance(properties, dict) else None
-
-
-def _new_items(batch: list[dict[str, Any]], seen: set[Any]) -> list[dict[str, Any]]:
-    """The items of a page not listed on an earlier page (by id).
-
-    Items without a usable id cannot be told apart, so they are all kept.
-    """
-    fresh = []
-    for item in batch:
-        key = _item_id(item)
-        if isinstance(key, int | str) and not isinstance(key, bool):
-            if key in seen:
-                continue
-            seen.add(key)
-        fresh.append(item)
-    return fresh
-
-
-def _more_pages(
-    envelope: dict[str, Any], page: int, got: int, total_so_far: int, size: int
-) -> bool:
-    """Whether a page after this one is to be asked for."""
-    if got == 0:
-        return False
-    pages = envelope.get("pages")
-    if isinstance(pages, int) and not isinstance(pages, bool):
-        return page < pages
-    total = envelope.get("total")
-    if isinstance(total, int) and not isinstance(total, bool):
-        return total_so_far < total
-    # Neither pages nor total: a full page may have more behind it.
-    return got >= size
+def _maybe_sent(error: NetworkError | BusyError) -> bool:
+    """Whether a failed create may have reached the gateway all the same."""
+    if isinstance(error, BusyError):
+        return error.status != 429  # a proxy's 502/504 may hide a done create
+    return not never_sent(error)

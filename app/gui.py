@@ -41,10 +41,12 @@ from app.controllers.schedules import SchedulesController
 from app.controllers.session import Session, SessionController
 from app.controllers.workbench import WorkbenchController
 from app.errors import PegasusError, UsageError
+from app.history import HISTORY_FILE, History
 from app.jobs import Job
 from app.local_stack import DemoStack
 from app.logs import RedactingFilter
 from app.paths import data_dir
+from app.secrets import TokenStore
 from app.settings import MODE_DEMO, Settings
 from widgets.icons import APP_ICON, icon
 from widgets.main_window import Layout, MainWindow
@@ -123,12 +125,14 @@ def build_workspace(
     demo_stack: DemoStack | None = None,
     icon_hosts: HostPolicy = any_host,
     download_dir: Path | None = None,
+    tokens: TokenStore | None = None,
 ) -> Workspace:
     """Make the window and its controllers, wired together.
 
     demo_stack: an already running demo to use for "Use the demo" (tests);
     without it, the demo is started when first chosen, and stopped by
     stop_children(). icon_hosts: which report icon URLs may be fetched.
+    tokens: where sign-in tokens are kept (the system keyring by default).
     """
     window = MainWindow()
     window.restore_layout(
@@ -141,11 +145,17 @@ def build_workspace(
     )
     notices = Notices(window)
 
-    session = SessionController(window, settings, notices, demo_stack=demo_stack)
+    session = SessionController(
+        window, settings, notices, demo_stack=demo_stack, tokens=tokens
+    )
     catalog = CatalogController(window.catalog, notices, IconFetcher(icon_hosts))
     report = ReportController(window.report_page, notices)
     jobs = JobsController(
-        window.jobs_panel, settings, notices, download_dir=download_dir
+        window.jobs_panel,
+        settings,
+        notices,
+        download_dir=download_dir,
+        history=History(data_dir() / HISTORY_FILE),
     )
     schedules = SchedulesController(
         window,
@@ -210,6 +220,9 @@ def build_workspace(
     )
     window.manifest_chosen.connect(lambda path: open_manifest(workspace, path))
     window.download_folder_chosen.connect(jobs.set_download_folder)
+    window.hidden_changed.connect(jobs.set_window_hidden)
+    # The last user's jobs are shown at once; they are followed once signed in.
+    jobs.restore()
     return workspace
 
 
@@ -345,7 +358,8 @@ def _choose_sign_in(workspace: Workspace, args: argparse.Namespace) -> None:
         log.info("starting with the local demo")
         workspace.session.use_demo()
     else:
-        workspace.session.ask_to_sign_in(args.gateway or "", args.user or "")
+        # With the last session's kept token when there is one.
+        workspace.session.start(args.gateway or "", args.user or "")
 
 
 async def _take_screenshot(workspace: Workspace, path: Path, app: QApplication) -> bool:

@@ -3,20 +3,21 @@
 A job is created with POST /api/job_manager and then updated by its engine
 (PEGASUS_API.md §5.3, §7.3). Gateways differ in small ways, so reading a
 job is tolerant: missing keys, numbers sent as strings and an empty
-`progress` all give a usable Job.
+`progress` all give a usable Job. Following a job polls it at the pace of
+app/polling.py: soon at first, then less often as it ages, and slower
+still while nobody looks at the window.
 """
 
-import asyncio
 import datetime as dt
 import logging
 import math
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from app.errors import GatewayError, NetworkError
 from app.jsonvalues import lenient_number
+from app.polling import Pacer, PaceRule
 
 if TYPE_CHECKING:
     from app.gateway import Gateway
@@ -108,36 +109,63 @@ async def follow(
     job_id: int,
     on_update: JobListener | None = None,
     *,
-    interval: float = 1.0,
-    max_interval: float = 5.0,
+    interval: float | None = None,
+    max_interval: float | None = None,
     known: Job | None = None,
+    pacer: Pacer | None = None,
+    age: float = 0.0,
 ) -> Job:
     """Poll a job until it is done or in error, and return it as it ended.
 
     on_update is called each time the job differs from what was last seen
-    (known, if given, counts as seen). The wait between polls grows while
-    nothing changes and as the job gets older, up to max_interval. A few
-    failed polls in a row (network, or a busy gateway) are retried.
+    (known, if given, counts as seen). The first poll is at once when
+    nothing is known, soon otherwise; then the wait grows as the job gets
+    older (app/polling.py). pacer spaces the polls of all the jobs of a
+    session and slows them while the window is hidden; without one, the
+    job is paced alone, with interval and max_interval (if given) as its
+    shortest and longest wait. age: how old the job already was when
+    following began (a job followed again after a restart). A few failed
+    polls in a row (network, or a busy gateway) are retried.
     """
-    started = time.monotonic()
-    last = known
-    delay = interval
-    failures = 0
+    if pacer is None:
+        pacer = Pacer(_own_rule(interval, max_interval))
+    elif interval is not None or max_interval is not None:
+        raise TypeError("follow() takes a pacer or interval bounds, not both")
 
+    started = pacer.now() - age
+    with pacer.following():
+        if known is not None:
+            await pacer.sleep(pacer.first_wait())
+        return await _poll_until_finished(
+            gateway, job_id, on_update, known, pacer, started
+        )
+
+
+async def _poll_until_finished(
+    gateway: "Gateway",
+    job_id: int,
+    on_update: JobListener | None,
+    last: Job | None,
+    pacer: Pacer,
+    started: float,
+) -> Job:
+    failures = 0
     while True:
+        await pacer.turn()
         try:
             job = await gateway.job(job_id)
             failures = 0
         except (NetworkError, GatewayError) as exc:
             failures += 1
-            if not _worth_retrying(exc) or failures > MAX_POLL_FAILURES:
+            if not _worth_retrying(exc, read_before=last is not None):
+                raise
+            if failures > MAX_POLL_FAILURES:
                 raise
             log.warning("polling job %s failed (%s); trying again", job_id, exc)
-            await asyncio.sleep(max_interval)
+            await pacer.sleep(pacer.next_wait(pacer.now() - started))
             continue
 
-        changed = job != last
-        if changed:
+        if job != last:
             log.debug("%s", job.describe())
             last = job
             if on_update is not None:
@@ -146,17 +174,33 @@ async def follow(
             log.info("job %s ended: %s", job_id, job.state)
             return job
 
-        # Quick while the job moves, slower when it stalls or runs for long.
-        delay = interval if changed else min(delay * 1.5, max_interval)
-        age_floor = interval + (time.monotonic() - started) / 60
-        delay = max(delay, min(age_floor, max_interval))
-        await asyncio.sleep(delay)
+        await pacer.sleep(pacer.next_wait(pacer.now() - started))
 
 
-def _worth_retrying(exc: Exception) -> bool:
+def _own_rule(interval: float | None, max_interval: float | None) -> PaceRule:
+    """The default rule, with the shortest and longest wait given, if any."""
+    rule = PaceRule()
+    if interval is not None:
+        # One job alone: the budget shared by a crowd must not slow it down.
+        budget = max(rule.budget, 1 / interval) if interval > 0 else rule.budget
+        rule = replace(rule, first=(interval, interval), floor=interval, budget=budget)
+    if max_interval is not None:
+        rule = replace(rule, ceiling=max(max_interval, rule.floor))
+    return rule
+
+
+def _worth_retrying(exc: Exception, *, read_before: bool) -> bool:
+    """Whether a failed poll is worth another try.
+
+    A job already read once comes from a gateway that speaks the protocol:
+    one garbled answer (a body cut short, a proxy's page) is then a passing
+    fault, not a sign of the wrong server.
+    """
     if isinstance(exc, NetworkError):
         return True
-    return isinstance(exc, GatewayError) and exc.status in RETRY_STATUSES
+    if not isinstance(exc, GatewayError):
+        return False
+    return exc.status in RETRY_STATUSES or (read_before and exc.status == 200)
 
 
 def _finite(number: float | None) -> float | None:

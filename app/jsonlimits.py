@@ -80,6 +80,22 @@ def lone_surrogate_paths(value: Any) -> Iterator[str]:
             stack.extend((v, _join(path, str(i))) for i, v in enumerate(node))
 
 
+def nontext_key_paths(value: Any) -> Iterator[str]:
+    """The path ("a/0/7") of every key in value that is not text: a value
+    parsed from JSON has none, one built in Python may."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                place = _join(path, _printable(str(key)))
+                if not isinstance(key, str):
+                    yield place
+                stack.append((child, place))
+        elif isinstance(node, list):
+            stack.extend((v, _join(path, str(i))) for i, v in enumerate(node))
+
+
 def replace_lone_surrogates(text: str) -> str:
     """text with U+FFFD in place of each lone surrogate."""
     return _LONE_SURROGATE.sub("\ufffd", text)

@@ -57,7 +57,7 @@ def lint_manifest(data: str | bytes, *, source: str) -> LintReport:
     document = _document(text) if text is not None else None
     if text is not None and document is not None:
         problems += document_problems(document)
-        positions = PositionMap(text)
+        positions = PositionMap(text, (_in_text(p.pointer) for p in problems))
         problems = [_placed(problem, positions) for problem in problems]
 
     problems.sort(key=lambda p: (p.line or 0, p.column or 0))
@@ -77,9 +77,23 @@ def as_text(report: LintReport) -> str:
         place = f" ({problem.pointer})" if problem.pointer else ""
         lines.append(
             f"{report.source}:{problem.line or 1}:{problem.column or 1}: "
-            f"{problem.severity}: {problem.message}{place}"
+            f"{problem.severity}: {_printable(problem.message + place)}"
         )
     return "".join(f"{line}\n" for line in lines)
+
+
+def _printable(text: str) -> str:
+    """text with control characters and lone surrogates escaped.
+
+    Names in a manifest are the author's: a newline in one must not start
+    a line that a CI parser reads as another problem, an escape sequence
+    must not reach the terminal, and a lone surrogate cannot be printed.
+    """
+    shown = "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode()
+        for ch in text
+    )
+    return shown.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def as_json(report: LintReport) -> str:
@@ -99,7 +113,8 @@ def as_json(report: LintReport) -> str:
             for p in report.problems
         ],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # ASCII: a lone surrogate in a name cannot be written as UTF-8.
+    return json.dumps(document, indent=2, ensure_ascii=True) + "\n"
 
 
 def _text_of(data: str | bytes) -> str | None:
@@ -129,7 +144,14 @@ def _placed(problem: Problem, positions: PositionMap) -> Problem:
     """The problem with the line and column of the value it names."""
     if problem.line is not None:
         return problem
-    position = positions.position(problem.pointer)
+    position = positions.position(_in_text(problem.pointer))
     if position is None:
         return problem
     return replace(problem, line=position.line, column=position.column)
+
+
+def _in_text(pointer: str) -> str:
+    """Where a pointer is in the manifest's text: a problem found inside a
+    definition, through a reference, is named by the reference
+    ("#/definitions/x"), which points into the manifest itself."""
+    return pointer[1:] if pointer.startswith("#/") else pointer

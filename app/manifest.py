@@ -35,6 +35,7 @@ from app.jsonlimits import (
     MAX_DOCUMENT_BYTES,
     JsonLimitError,
     depth_exceeds,
+    nontext_key_paths,
     read_json,
 )
 from app.plurals import counted
@@ -48,6 +49,7 @@ from app.references import (
     escape,
     with_embedded,
 )
+from app.schema_bounds import form_size_problem, size_problem
 from app.validation import meta_schema_problems, schema_problems
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,16 @@ def load_manifest(
                     "error",
                     "not usable JSON: it nests objects and lists more than "
                     f"{MAX_DEPTH} levels deep",
+                )
+            )
+            return manifest
+        odd_key = next(nontext_key_paths(document), None)
+        if odd_key is not None:
+            manifest.problems.append(
+                Problem(
+                    "error",
+                    f"not usable JSON: the key at {odd_key} is not text",
+                    "",
                 )
             )
             return manifest
@@ -305,13 +317,22 @@ def _load_script(
         app_url=_text(entry.get("app_url")) or None,
     )
     _check_fields(script, entry, pointer)
+    raw_schema = entry.get("parameters_schema")
+    schema_pointer = f"{pointer}/parameters_schema"
+    # Bounded before anything walks it: each check costs time by the part.
+    too_large = isinstance(raw_schema, dict) and size_problem(raw_schema, budget.checks)
     # The author's rules `lint` checks too, so that what lint calls an error
     # is one here as well (a circular import at module level).
     from app.lint_rules import script_problems
 
-    script.problems.extend(script_problems(entry, pointer))
+    checked = {
+        k: v for k, v in entry.items() if k != "parameters_schema" or not too_large
+    }
+    script.problems.extend(script_problems(checked, pointer))
+    if too_large:
+        script.problems.append(Problem("error", too_large, schema_pointer))
+        return script
 
-    raw_schema = entry.get("parameters_schema")
     if raw_schema is None:
         raw_schema = {"type": "object", "properties": {}}
     if not isinstance(raw_schema, dict):
@@ -324,7 +345,6 @@ def _load_script(
         )
         return script
 
-    schema_pointer = f"{pointer}/parameters_schema"
     # Checked as JSON Schema before its references are followed: the crawl
     # assumes an `$id` is text and `properties` a map of schemas, and would
     # otherwise fail in Python's words.
@@ -361,6 +381,12 @@ def _load_script(
         # `$id` inside `$defs`: they check the expanded schema instead.
         validation_schema = with_definitions(expanded, used)
 
+    too_large = size_problem(validation_schema, budget.checks) or form_size_problem(
+        expanded
+    )
+    if too_large:
+        script.problems.append(Problem("error", too_large, schema_pointer))
+        return script
     problems = [
         Problem("error", message, _schema_pointer(path, schema_pointer, definitions))
         for path, message in schema_problems(validation_schema)
@@ -397,13 +423,14 @@ def _check_fields(script: Script, entry: JsonObject, pointer: str) -> None:
         problems.append(Problem("error", "the script has no title", f"{pointer}/title"))
 
     category = entry.get("category")
-    if category in CATEGORIES:
+    if isinstance(category, str) and category in CATEGORIES:
         script.category = category
     elif category is not None:
+        shown = quoted(category) if isinstance(category, str) else "(not text)"
         problems.append(
             Problem(
                 "warning",
-                f"unknown category {quoted(str(category))}; shown under {OTHER_LABEL}",
+                f"unknown category {shown}; shown under {OTHER_LABEL}",
                 f"{pointer}/category",
             )
         )

@@ -16,6 +16,7 @@ is looked up in the manifest, where the gateway's references point.
 """
 
 import copy
+import functools
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from referencing.exceptions import CannotDetermineSpecification
 from referencing.jsonschema import DRAFT7, DRAFT202012, specification_with
 
 from app.jsonlimits import MAX_DEPTH
+from app.schema_bounds import CheckBudget
 from app.validation import follow_reference
 
 JsonObject = dict[str, Any]
@@ -58,11 +60,23 @@ class Scope:
 
     def key(self, ref: str) -> str:
         """The reference as one absolute URI, the same wherever written."""
-        try:
-            return urllib.parse.urljoin(self.base, ref)
-        except ValueError:
-            # Not a URI at all ("http://[::1"): looking it up finds nothing.
-            return f"{self.base} {ref}"
+        return _joined(self.base, ref)
+
+
+# A reference fanned out a thousand times is joined to its base once: urljoin
+# was most of the time of expanding a manifest's references.
+@functools.lru_cache(maxsize=4096)
+def _joined(base: str, ref: str) -> str:
+    try:
+        return urllib.parse.urljoin(base, ref)
+    except ValueError:
+        # Not a URI at all ("http://[::1"): looking it up finds nothing.
+        return f"{base} {ref}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _defragged(uri: str) -> str:
+    return urllib.parse.urldefrag(uri).url
 
 
 def with_embedded(
@@ -109,6 +123,8 @@ class Budget:
         self.nodes = nodes
         self.left = nodes
         self.targets: dict[str, Any] = {}
+        # What is left of the manifest's bound on checking schemas.
+        self.checks = CheckBudget()
 
 
 class Dereferencer:
@@ -245,10 +261,10 @@ class Dereferencer:
             return None, scope, False
 
         # urljoin leaves a "urn:" base out: such a key is a bare fragment.
-        target_base = urllib.parse.urldefrag(key).url or scope.base
+        target_base = _defragged(key) or scope.base
         target = found.contents
         if isinstance(target, dict) and isinstance(target.get("$id"), str):
-            target_base = urllib.parse.urljoin(target_base, target["$id"])
+            target_base = _joined(target_base, target["$id"])
         in_manifest = scope.base == self._root.base
         return found, Scope(found.resolver, target_base), in_manifest
 

@@ -1,7 +1,8 @@
 """The app's remembered choices, kept in an INI file in the data folder.
 
 Every setting is declared once below with its type and default, so nothing
-else reads QSettings. Secrets are never stored here: no password, no token.
+else reads QSettings. Secrets are never stored here: no password, no token
+(a session's token goes to the system keyring, see app.secrets).
 The file lives in app.paths.data_dir(), which tests point at a temporary
 folder; `Settings.open(path)` takes any other file.
 """

@@ -31,6 +31,7 @@ from app.form_arrays import unique_message
 from app.form_scalars import is_uri, pattern_message
 from app.jsonlimits import MAX_DEPTH, depth_exceeds, nonfinite_paths
 from app.patterns import PATTERN_KEYWORDS, TOO_SLOW, pattern_problem
+from app.schema_bounds import loop_problem, nonfinite_problems
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +135,18 @@ def field_errors(schema: JsonObject, value: Any) -> dict[str, str]:
 
     # JSON has no NaN or infinity: no gateway or engine can be sent one.
     errors = {path: "must be a finite number" for path in nonfinite_paths(value)}
-    for error in checker.iter_errors(value):
-        for path, message in _describe(error):
-            errors.setdefault(path, message)
+    try:
+        for error in checker.iter_errors(value):
+            for path, message in _describe(error):
+                errors.setdefault(path, message)
+    except RecursionError:
+        # schema_problems refuses the loops it can see; one it cannot (through
+        # an $id) must still end in words, not in a crash.
+        log.warning("checking a value against a schema recursed without end")
+        return {
+            "": "the report's parameters schema cannot be used: checking "
+            "a value against it never ends (its references loop)"
+        }
 
     for path, message in _period_errors(value).items():
         errors.setdefault(path, message)
@@ -148,12 +158,16 @@ def schema_problems(schema: Any) -> list[tuple[SchemaPath, str]]:
 
     Checks the schema against the Draft 7 meta-schema, compiles its
     patterns and follows each of its references (without fetching
-    anything). [] means field_errors can use it.
+    anything), and looks for references that loop. [] means field_errors
+    can use it.
     """
     found = meta_schema_problems(schema)
     if not found and isinstance(schema, dict):
         resolver = NO_FETCH_REGISTRY.resolver_with_root(DRAFT7.create_resource(schema))
         found = list(_reference_problems(schema, (), resolver, ""))
+    if not found and isinstance(schema, dict):
+        loop = loop_problem(schema, lambda ref: follow_reference(resolver, ref))
+        found = [loop] if loop is not None else []
     return found[:MAX_SCHEMA_PROBLEMS]
 
 
@@ -169,6 +183,7 @@ def meta_schema_problems(schema: Any) -> list[tuple[SchemaPath, str]]:
         (tuple(error.absolute_path), _meta_message(error))
         for error in _META_VALIDATOR.iter_errors(schema)
     ]
+    found += nonfinite_problems(schema)
     return found[:MAX_SCHEMA_PROBLEMS]
 
 

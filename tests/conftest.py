@@ -23,11 +23,15 @@ from app.gui import Workspace
 from app.local_stack import SANDBOX_PASSWORD_ENV, DemoStack
 from app.paths import DATA_DIR_ENV
 
-pytest_plugins = ["support.engine_fixtures", "support.desktop"]
+pytest_plugins = ["support.engine_fixtures", "support.desktop", "support.keyrings"]
 
 # A password in the developer's shell would become the password of every
 # sandbox a test starts without one of its own.
 os.environ.pop(SANDBOX_PASSWORD_ENV, None)
+# No test, nor any app it starts, reaches the keyring of the person running
+# the tests: keyring's backend of a machine without one (tokens then stay in
+# memory); tests that keep tokens choose a keyring of their own.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,15 @@ import pytest
 
 from app.downloads import (
     MAX_NAME_CHARS,
+    download_key,
     mark_downloaded,
+    open_part,
+    part_path,
+    part_size,
     safe_filename,
     unique_path,
 )
+from app.errors import UsageError
 
 HOSTILE_NAMES = [
     "../../x",
@@ -208,3 +213,53 @@ def test_elsewhere_nothing_is_written(tmp_path: Path, platform: str) -> None:
     assert not marked
     assert written == []
     assert [p.name for p in out.iterdir()] == ["trips.csv"]
+
+
+def test_a_part_file_is_hidden_and_named_the_same_for_each_try(tmp_path: Path) -> None:
+    key = download_key("https://gw.example", 12, "trips.csv")
+    part = part_path(tmp_path, "trips.csv", key)
+
+    assert part.parent == tmp_path
+    assert part.name.startswith(".trips.csv.")
+    assert part.name.endswith(".part")
+    assert part == part_path(tmp_path, "trips.csv", key)
+    others = {
+        download_key("https://gw.example", 13, "trips.csv"),
+        download_key("https://other.example", 12, "trips.csv"),
+        download_key("https://gw.example", 12, "trips.json"),
+    }
+    assert key not in others
+    assert len(others) == 3
+
+
+def test_a_hostile_name_gives_a_part_file_inside_the_folder(tmp_path: Path) -> None:
+    for name in ("../../x", "/etc/passwd", "C:\\x", "é" * 300, ""):
+        part = part_path(tmp_path, name, download_key("g", 1, name))
+        assert part.parent == tmp_path
+        assert len(part.name.encode()) < 255
+
+
+def test_a_part_file_is_appended_to_or_emptied(tmp_path: Path) -> None:
+    part = tmp_path / "out" / ".x.part"
+    with open_part(part, keep=True) as out:
+        out.write(b"abc")
+    with open_part(part, keep=True) as out:
+        out.write(b"def")
+    assert part.read_bytes() == b"abcdef"
+    assert part_size(part) == 6
+
+    with open_part(part, keep=False) as out:
+        out.write(b"g")
+    assert part.read_bytes() == b"g"
+
+
+def test_a_link_placed_at_the_part_name_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere.txt"
+    target.write_bytes(b"keep me")
+    part = tmp_path / ".x.part"
+    part.symlink_to(target)
+
+    assert part_size(part) == 0
+    with pytest.raises(UsageError, match="cannot write files in"):
+        open_part(part, keep=True)
+    assert target.read_bytes() == b"keep me"

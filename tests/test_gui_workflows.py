@@ -1,8 +1,9 @@
 """Longer walks through the real window, against the real demo servers.
 
-Going from report to report and back, a session that ends on the gateway's
-side, and fetching a finished report's files: each test drives the window
-built by app.gui as a person would and checks what they would see.
+Going from report to report and back, a session that ends on a gateway's
+side (a sandbox of the test's own), and fetching a finished report's files:
+each test drives the window built by app.gui as a person would and checks
+what they would see.
 """
 
 import datetime as dt
@@ -12,7 +13,8 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from support.window import WAIT_MS, open_report, sign_in_to_demo
+from support.own_gateway import own_gateway
+from support.window import WAIT_MS, open_report, sign_in, sign_in_to_demo
 
 from app.gui import Workspace
 from app.local_stack import DemoStack
@@ -71,18 +73,28 @@ def test_each_report_keeps_what_was_filled_in_for_the_session(
 
 
 def test_lists_refused_after_sign_in_say_so_with_retry_and_run_waits(
-    qtbot: QtBot, workspace: Workspace, demo_stack: DemoStack
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
-    sign_in_to_demo(qtbot, workspace, demo_stack)
-    token = workspace.session.session.gateway.token  # type: ignore[union-attr]
-    # The session ends on the gateway's side, as when it expires.
-    httpx.post(
-        f"{demo_stack.gateway_url}/api/logout",
-        headers={"Authenticate": str(token)},
-        timeout=30,
-    ).raise_for_status()
+    # A gateway, not the demo (which signs in again by itself), whose session
+    # ends on its side, as when it expires; asked to sign in again, the user
+    # cancels.
+    with own_gateway(tmp_path / "gateway") as own:
+        sign_in(qtbot, workspace, own.url, own.username, own.password)
+        qtbot.waitUntil(lambda: workspace.catalog.catalog is not None, timeout=WAIT_MS)
+        token = workspace.session.session.gateway.token  # type: ignore[union-attr]
+        httpx.post(
+            f"{own.url}/api/logout", headers={"Authenticate": str(token)}, timeout=30
+        ).raise_for_status()
 
-    open_report(qtbot, workspace, "Vehicle metrics", "Idling Usage")
+        workspace.window.catalog.select_script("idling")
+        dialog = workspace.window.sign_in_dialog
+        qtbot.waitUntil(dialog.isVisible, timeout=WAIT_MS)
+        qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not workspace.report.loading, timeout=WAIT_MS)
+        the_lists_refused_say_so(qtbot, workspace)
+
+
+def the_lists_refused_say_so(qtbot: QtBot, workspace: Workspace) -> None:
     page = workspace.window.report_page
     picker = page.form.editor("vehicles").picker  # type: ignore[union-attr]
     assert picker.placeholder.isVisible()

@@ -481,3 +481,27 @@ def test_the_command_says_when_the_file_cannot_be_read(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "absent.json" in result.stderr
+
+
+def test_a_name_with_a_newline_or_lone_surrogate_stays_on_its_own_escaped_line(
+    tmp_path: Path,
+) -> None:
+    name = "a\ud800\n1:1: error: forged\x1b[31m"
+    schema = {"type": "object", "properties": {name: {"type": "nope"}}}
+    script = {"script": "x", "title": "X", "category": "fleet_status"}
+    manifest = {"definitions": {}, "scripts": [{**script, "parameters_schema": schema}]}
+    path = tmp_path / "odd-names.json"
+    path.write_text(json.dumps(manifest), encoding="ascii")
+
+    text = run_lint(path)
+    as_json = run_lint(path, "--format", "json")
+
+    assert text.returncode == 2
+    assert as_json.returncode == 2
+    assert "Traceback" not in text.stderr + as_json.stderr
+    lines = text.stdout.splitlines()
+    assert len(lines) == 1
+    assert "\\ud800\\n1:1: error: forged\\x1b[31m" in lines[0]
+    assert json.loads(as_json.stdout)["problems"][0]["pointer"].endswith(
+        f"/{name}/type"
+    )

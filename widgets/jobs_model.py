@@ -5,7 +5,10 @@ whether it has been downloaded and where. Elapsed time is computed from this
 computer's clock when the job was first seen, so a gateway whose clock is
 off does not make a job look hours old; `tick()` refreshes that column.
 A job's name and an engine's error are shown cut to a readable length.
-A job a schedule started is marked with its task's name.
+A job a schedule started is marked with its task's name. A change is
+told for its own row only (never by resetting the model, never by sorting
+it again), and a job's row is found without going through every row, so a
+table of hundreds of followed jobs stays quick to update.
 """
 
 import time
@@ -36,6 +39,14 @@ STATE_WORDS = {
     "running": "Running",
     "done": "Done",
     "error": "Failed",
+    # Given by the app, not the gateway (app/history.py).
+    "expired": "Expired",
+    "gone": "Gone",
+}
+# What the Files column says of a job the app stopped following.
+ENDED_NOTES = {
+    "expired": "Expired before it ended: no longer followed.",
+    "gone": "No longer on the gateway (deleted, or expired there).",
 }
 
 Index = QModelIndex | QPersistentModelIndex
@@ -72,6 +83,9 @@ class JobsModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.rows: list[JobRow] = []
+        # Each job's place in the order it came, oldest 0: rows only ever
+        # come on top, so a job's row is found without a walk through all.
+        self._arrival: dict[int, int] = {}
 
     # -- Qt model API ----------------------------------------------------------
 
@@ -120,6 +134,7 @@ class JobsModel(QAbstractTableModel):
         if position is None:
             self.beginInsertRows(QModelIndex(), 0, 0)
             row = JobRow(job=job)
+            self._arrival[job.id] = len(self.rows)
             self.rows.insert(0, row)
             self.endInsertRows()
             position = 0
@@ -134,9 +149,26 @@ class JobsModel(QAbstractTableModel):
         self._changed(position)
         return row
 
+    def upsert_many(self, jobs: list[Job]) -> None:
+        """upsert() each job, the new ones inserted together, as they would
+        be one by one: a view lays its rows out once however many jobs
+        come at once (all of them shown again after a restart)."""
+        latest = {job.id: job for job in jobs}
+        fresh = [job for job in latest.values() if self.row_of(job.id) is None]
+        if fresh:
+            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+            for job in fresh:
+                self._arrival[job.id] = len(self.rows)
+                self.rows.insert(0, JobRow(job=job))
+            self.endInsertRows()
+
+        for job in latest.values():
+            self.upsert(job)
+
     def clear(self) -> None:
         self.beginResetModel()
         self.rows.clear()
+        self._arrival.clear()
         self.endResetModel()
 
     def update_file(self, job_id: int, name: str, **changes: Any) -> FileState | None:
@@ -158,9 +190,20 @@ class JobsModel(QAbstractTableModel):
         return any(row.ended_at is None for row in self.rows)
 
     def row_of(self, job_id: int) -> int | None:
-        return next(
-            (i for i, row in enumerate(self.rows) if row.job.id == job_id), None
-        )
+        """The row of the job with this id, or None."""
+        arrival = self._arrival.get(job_id)
+        if arrival is None:
+            return None
+        position = len(self.rows) - 1 - arrival
+        if 0 <= position < len(self.rows) and self.rows[position].job.id == job_id:
+            return position
+
+        # The rows were changed other than by upsert(): count them again.
+        self._arrival = {
+            row.job.id: len(self.rows) - 1 - i for i, row in enumerate(self.rows)
+        }
+        found = self._arrival.get(job_id)
+        return None if found is None else len(self.rows) - 1 - found
 
     def _changed(self, position: int) -> None:
         self.dataChanged.emit(
@@ -187,6 +230,8 @@ class JobsModel(QAbstractTableModel):
             )
         if column == FILES and job.state == "done" and not job.files:
             return "No files"
+        if column == FILES and job.state in ENDED_NOTES:
+            return ENDED_NOTES[job.state]
         return None
 
     def _tooltip(self, row: JobRow, column: int) -> str | None:

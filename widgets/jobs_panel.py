@@ -1,4 +1,4 @@
-"""The jobs panel: every report run this session, live, with its files.
+"""The jobs panel: every report run, live, with its files.
 
 A table shows each job's report, state, a progress bar, the time since it
 started (one timer refreshes the column for all rows) and a button per
@@ -10,13 +10,18 @@ files (data, documents, pictures: widgets/desktop.py) are opened; any other
 file, which the desktop might run, is not: the panel says where it is saved
 instead (open_refused), and Show in folder still works. Job ids travel in
 signals as Python objects: a gateway chooses them, and they can be larger
-than a Qt int holds.
+than a Qt int holds. Jobs kept from an earlier run of the app come back
+with their state and saved files; one past its expiry, or that the gateway
+no longer knows, shows so and counts as ended.
 
 The keyboard reaches the files through the table (widgets/jobs_table.py):
 Tab stops once on it, the arrows pick a job, and Enter, the Menu key or
 Shift+F10 open the menu of that job's files (widgets/file_menu.py).
 """
 
+import contextlib
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
@@ -35,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import APP_NAME
+from app.history import ended
 from app.jobs import Job
 from widgets.desktop import may_open, open_file, open_folder
 from widgets.file_buttons import FileButtons
@@ -87,6 +93,13 @@ class JobsPanel(QWidget):
         # What to do with a file once it is saved: open it or show its folder.
         self._when_saved: dict[tuple[int, str], str] = {}
         self._fitting = False
+        # What the widest cell needed at the last fit of every row: a cell
+        # needing more changes the columns; any other change, its row only.
+        self._widest = 0
+        # While many jobs come at once (at start), nothing is fitted, and
+        # the jobs whose file buttons are still to be made wait here.
+        self._batch = False
+        self._pending_cells: dict[int, None] = {}
         # The Report column's width as set, or as the user dragged it.
         self._report_width = COLUMN_WIDTHS[REPORT]
 
@@ -146,6 +159,11 @@ class JobsPanel(QWidget):
         self._layout, self._top = layout, top
         layout.addWidget(self._stack, 1)
 
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._fit_files_column)
+
         self._timer = QTimer(self)
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
@@ -159,20 +177,52 @@ class JobsPanel(QWidget):
         self.folder_label.setText(f"Files are saved to {_short_path(folder)}")
         self.folder_label.setToolTip(tooltip(str(folder)))
 
-    def show_job(self, job: Job) -> None:
-        """Add a job or show its new state."""
-        self.model.upsert(job)
+    def show_job(
+        self,
+        job: Job,
+        *,
+        seen_at: float | None = None,
+        ended_at: float | None = None,
+    ) -> None:
+        """Add a job or show its new state.
+
+        A job kept from an earlier run comes with when it was first seen
+        and, if it had ended, when: its Elapsed time goes on from there.
+        """
+        row = self.model.upsert(job)
+        if seen_at is not None:
+            row.seen_at = seen_at
+        if ended(job):
+            # Expired and gone are ends the model does not know of.
+            row.ended_at = ended_at or row.ended_at or time.time()
         first = not self.has_jobs()
         self._show_table(True)
         if first:
             self.has_jobs_changed.emit(True)
-        self._refresh_files(job.id)
-        if not job.finished and not self._timer.isActive():
+        self._files_changed(job.id)
+        if not ended(job) and not self._timer.isActive():
             self._timer.start()
+
+    @contextlib.contextmanager
+    def many_changes(self) -> Iterator[None]:
+        """Show many jobs (those kept from an earlier run), then fit the
+        table once."""
+        self._batch = True
+        try:
+            yield
+            # The file buttons come once every row is in: a row inserted
+            # above them would move every one (a walk through all per row).
+            for job_id in self._pending_cells:
+                self._refresh_files(job_id)
+        finally:
+            self._pending_cells.clear()
+            self._batch = False
+            self._fit_files_column()
 
     def clear(self) -> None:
         """Forget every job (they belong to a gateway no longer signed in)."""
         self.model.clear()
+        self._widest = 0
         self._when_saved.clear()
         self._timer.stop()
         had_jobs = self.has_jobs()
@@ -215,17 +265,17 @@ class JobsPanel(QWidget):
 
     def file_download_started(self, job_id: int, name: str) -> None:
         self.model.update_file(job_id, name, state="downloading", received=0)
-        self._refresh_files(job_id)
+        self._files_changed(job_id)
 
     def file_download_progress(
         self, job_id: int, name: str, received: int, total: int | None
     ) -> None:
         self.model.update_file(job_id, name, received=received, total=total)
-        self._refresh_files(job_id)
+        self._files_changed(job_id)
 
     def file_downloaded(self, job_id: int, name: str, path: Path) -> None:
         self.model.update_file(job_id, name, state="saved", path=path, message="")
-        self._refresh_files(job_id)
+        self._files_changed(job_id)
         then = self._when_saved.pop((job_id, name), None)
         if then == OPEN:
             self._open(path)
@@ -235,7 +285,7 @@ class JobsPanel(QWidget):
     def file_download_failed(self, job_id: int, name: str, message: str) -> None:
         self.model.update_file(job_id, name, state="failed", message=message)
         self._when_saved.pop((job_id, name), None)
-        self._refresh_files(job_id)
+        self._files_changed(job_id)
 
     # -- reading the panel (for the window and tests) -------------------------
 
@@ -271,7 +321,7 @@ class JobsPanel(QWidget):
 
     def running_count(self) -> int:
         """Jobs shown as not finished: the gateway is still working on them."""
-        return sum(1 for row in self.model.rows if not row.job.finished)
+        return sum(1 for row in self.model.rows if not ended(row.job))
 
     # -- internals -------------------------------------------------------------
 
@@ -285,6 +335,12 @@ class JobsPanel(QWidget):
             return widget
         return None
 
+    def _files_changed(self, job_id: int) -> None:
+        if self._batch:
+            self._pending_cells[job_id] = None
+        else:
+            self._refresh_files(job_id)
+
     def _refresh_files(self, job_id: int) -> None:
         position = self.model.row_of(job_id)
         if position is None:
@@ -296,15 +352,30 @@ class JobsPanel(QWidget):
             cell.download_clicked.connect(self._on_cell_download_clicked)
             cell.open_clicked.connect(self._on_cell_open_clicked)
             cell.show_folder_clicked.connect(self._on_cell_show_folder_clicked)
-            cell.layout_changed.connect(self._fit_files_column)
+            cell.layout_changed.connect(self._on_cell_layout_changed)
             self.table.setIndexWidget(self.model.index(position, FILES), cell)
         if cell is not None:
             cell.show_files(list(row.files.values()))
+            self._fit_cell(position, cell)
+
+    def _fit_cell(self, position: int, cell: FileButtons) -> None:
+        """Fit the row of a cell that changed; the columns too if it needs
+        more room than any before.
+
+        One row, not all: a job's news would otherwise cost a walk through
+        every row (15 ms at 500 rows), and hundreds of jobs ending together
+        would stall the window for seconds.
+        """
+        if self._batch:
+            return
+        if cell.widest() > self._widest:
             self._fit_files_column()
+        else:
+            self._fit_row(position, self.table.columnWidth(FILES), cell)
 
     def _fit_files_column(self) -> None:
         """Give Files the room left, and each row the lines its buttons take."""
-        if self._fitting:
+        if self._fitting or self._batch:
             return
         self._fitting = True
         try:
@@ -313,6 +384,7 @@ class JobsPanel(QWidget):
             fixed = sum(self.table.columnWidth(c) for c in range(REPORT + 1, FILES))
             # The report's name is shortened before a file's name is.
             widest = max((cell.widest() for cell in cells.values()), default=0)
+            self._widest = widest
             short = widest - (viewport - fixed - self._report_width)
             report = self._report_width
             if short > 0:
@@ -347,6 +419,15 @@ class JobsPanel(QWidget):
                 FileButtons,
             )
         }
+
+    def _on_cell_layout_changed(self) -> None:
+        # Buttons take their final size once styled and shown, which can
+        # change the room of the others: every row is fitted again, once
+        # for all the cells laid out again meanwhile.
+        # TODO(jobs-panel): only the rows of the cells that changed; with
+        # 500 jobs shown this costs about 15 ms a turn of the event loop.
+        if not self._batch:
+            self._refit.start()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QDockWidget,
@@ -101,19 +101,24 @@ class MainWindow(QMainWindow):
 
     Signals:
         sign_in_requested(): File → Sign in…
+        sign_out_requested(): File → Sign out
         demo_requested(): File → Use the demo
         reload_requested(): View → Reload catalog
         download_folder_chosen(Path): a new download folder was picked.
         tasks_requested(): Report → Scheduled reports…
         manifest_chosen(Path): File → Open manifest… picked a file.
+        hidden_changed(bool): the window was hidden or minimised (True), or
+            shown again (False); jobs are followed more slowly meanwhile.
     """
 
     sign_in_requested = Signal()
+    sign_out_requested = Signal()
     demo_requested = Signal()
     reload_requested = Signal()
     download_folder_chosen = Signal(Path)
     tasks_requested = Signal()
     manifest_chosen = Signal(Path)
+    hidden_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +140,10 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = False
         # Whether the gateway is the local demo this app started.
         self._on_local_demo = False
+        # Not yet shown is not told as hidden: nothing was slowed down yet.
+        self._told_hidden = False
+        # Jobs may come by the hundred at once: the split is fitted after.
+        self._fit_pending = False
 
         self._build_layout()
         self._build_problems_dock()
@@ -207,6 +216,10 @@ class MainWindow(QMainWindow):
         self.sign_in_action = _action(
             self, "&Sign in…", "Ctrl+L", self.sign_in_requested.emit
         )
+        self.sign_out_action = _action(
+            self, "Sign o&ut", "", self.sign_out_requested.emit
+        )
+        self.sign_out_action.setEnabled(False)
         self.demo_action = _action(self, "Use the &demo", "", self.demo_requested.emit)
         self.open_manifest_action = _action(
             self, "&Open manifest…", "Ctrl+O", self.choose_manifest
@@ -217,7 +230,7 @@ class MainWindow(QMainWindow):
         quit_action = _action(self, "&Quit", QKeySequence.StandardKey.Quit, self.close)
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action = quit_action
-        for action in (self.sign_in_action, self.demo_action):
+        for action in (self.sign_in_action, self.sign_out_action, self.demo_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.open_manifest_action)
@@ -280,6 +293,10 @@ class MainWindow(QMainWindow):
     @property
     def connection_state(self) -> str:
         return str(self.connection_label.property("state"))
+
+    def set_signed_in(self, signed_in: bool) -> None:
+        """Offer File → Sign out while a session is open."""
+        self.sign_out_action.setEnabled(signed_in)
 
     def set_local_demo(self, on_local_demo: bool) -> None:
         """Say whether the jobs run on the local demo that quitting stops."""
@@ -363,6 +380,12 @@ class MainWindow(QMainWindow):
         self._fit_jobs_split()
 
     def _on_jobs_model_rows_inserted(self, *_where: object) -> None:
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._on_fit_timer_timeout)
+
+    def _on_fit_timer_timeout(self) -> None:
+        self._fit_pending = False
         self._fit_jobs_split()
 
     def new_task_editor(
@@ -377,6 +400,27 @@ class MainWindow(QMainWindow):
         from widgets.task_editor import TaskEditor
 
         return TaskEditor(script, context, self, task=task, language=language)
+
+    # -- on screen or not -------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._tell_hidden()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt override)
+        super().hideEvent(event)
+        self._tell_hidden()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.WindowStateChange:
+            self._tell_hidden()
+
+    def _tell_hidden(self) -> None:
+        hidden = not self.isVisible() or self.isMinimized()
+        if hidden != self._told_hidden:
+            self._told_hidden = hidden
+            self.hidden_changed.emit(hidden)
 
     # -- closing ----------------------------------------------------------------
 

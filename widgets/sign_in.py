@@ -3,8 +3,10 @@
 The dialog only collects what the user typed and says what happened; the
 session controller does the signing in. It is shown with open(), so it never
 blocks the event loop, and stays open with the error in plain words until a
-sign-in succeeds or the user cancels. The dialog takes the size of what it
-shows: an error makes it taller, never the inputs thinner.
+sign-in succeeds or the user cancels. When a session has expired, a line
+above the inputs says so, and why the dialog opened by itself. The dialog
+takes the size of what it shows: an error makes it taller, never the inputs
+thinner.
 """
 
 from PySide6.QtCore import Qt, Signal
@@ -79,6 +81,10 @@ class SignInDialog(QDialog):
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.error_label.hide()
+        self.reason_label = plain_label()
+        self.reason_label.setObjectName("signInReason")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
         self.busy_label = plain_label()
         self.busy_label.setObjectName("muted")
         self.busy_label.hide()
@@ -138,6 +144,7 @@ class SignInDialog(QDialog):
         layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setSpacing(12)
         layout.addLayout(top)
+        layout.addWidget(self.reason_label)
         layout.addLayout(form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.busy_label)
@@ -162,10 +169,16 @@ class SignInDialog(QDialog):
         """
         self.error_label.clear()
         self.error_label.hide()
+        self.set_reason("")
         self.clear_secrets()
         self.url_edit.setText(url)
         self.user_edit.setText(user)
         (self.password_edit if url and user else self.url_edit).setFocus()
+
+    def set_reason(self, text: str) -> None:
+        """Say why the dialog asks (a session that expired); "" hides it."""
+        self.reason_label.setText(clipped(text, MESSAGE_LIMIT, lines=MESSAGE_LINES))
+        self.reason_label.setVisible(bool(text))
 
     def set_busy(self, message: str) -> None:
         """Show what is under way and lock the inputs; "" unlocks them."""

@@ -16,7 +16,6 @@ import itertools
 import logging
 import shlex
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -59,8 +58,9 @@ class EngineProcess(LocalServer):
 
     def launched_command(self) -> list[str]:
         # A user's command does not watch our pipe: the keeper does, and
-        # stops the command and its children when the app is gone.
-        return [sys.executable, "-m", "app.engine_keeper", "--", *self.command]
+        # stops the command and its children when the app is gone. Through
+        # app_command: a frozen build runs itself with the subcommand.
+        return app_command("engine-keeper", "--", *self.command)
 
 
 @dataclass

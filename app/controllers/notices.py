@@ -16,11 +16,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# What a refused session means to a fleet manager: the details (which call,
-# the status) are in the log.
-# TODO(session): nothing signs in again by itself after a 401; the user has to
-# use File → Sign in…, and the new session starts with empty forms (the jobs
-# are kept when it is the same user on the same gateway).
+# What a refused session means to a fleet manager once they declined to sign
+# in again when asked: the details (which call, the status) are in the log.
 SESSION_REFUSED = (
     "the gateway no longer accepts your sign-in; sign in again (File → Sign in…)"
 )

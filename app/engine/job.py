@@ -5,7 +5,9 @@ malformed one. `run_job` then does the work in the order the protocol
 expects: check the parameters before anything else, resolve the vehicles,
 fetch each vehicle's raw data and compute its rows (reporting progress as
 it goes), write the files, and PUT done with the files and a summary, or
-error with a message a person can act on.
+error with a message a person can act on. An engine started with
+--job-delay makes each job wait, running and reporting progress, between
+the check of its parameters and its work.
 """
 
 import asyncio
@@ -37,6 +39,10 @@ FINAL_PUT_TIMEOUT = 3.0
 # A gateway may close a job it has had no news of for a while (the sandbox
 # after 15 minutes): a long stretch without progress still sends some.
 NEWS_EVERY = 60.0  # seconds
+# With --job-delay, the wait is shown as the first half of the progress,
+# updated at most every DELAY_STEP seconds.
+DELAY_PERCENT = 50
+DELAY_STEP = 1.0
 
 
 @dataclass(frozen=True)
@@ -107,13 +113,19 @@ class Progress:
     def __init__(self, gateway: JobGateway, job_id: str) -> None:
         self._gateway = gateway
         self._job_id = job_id
-        self.percentage = -1
+        self.percentage = -1  # the last one sent
         self._sent_at = time.monotonic()
+        self._floor = 0  # where the work's 0 % is shown (after a delay)
+
+    def start_work_at(self, percentage: int) -> None:
+        """Show the work's progress from percentage on, its 100 % at 100."""
+        self._floor = percentage
 
     async def update(self, percentage: int) -> None:
-        if percentage <= self.percentage:
+        shown = self._floor + percentage * (100 - self._floor) // 100
+        if shown <= self.percentage:
             return
-        self.percentage = percentage
+        self.percentage = shown
         await self._send()
 
     async def keep_alive(self) -> None:
@@ -133,15 +145,22 @@ class Progress:
 
 
 async def run_job(
-    request: JobRequest, catalog: Catalog, http: httpx.AsyncClient, files_root: Path
+    request: JobRequest,
+    catalog: Catalog,
+    http: httpx.AsyncClient,
+    files_root: Path,
+    delay: float = 0.0,
 ) -> None:
-    """Do one job and report its end to the gateway; never raises but cancel."""
+    """Do one job and report its end to the gateway; never raises but cancel.
+
+    delay: seconds the job waits, running, before its work (--job-delay).
+    """
     gateway = JobGateway(http, request.site_url, request.token)
     progress = Progress(gateway, request.job_id)
     started = time.monotonic()
     log.info("job %s/%s: %s started", request.site_id, request.job_id, request.script)
     try:
-        result = await _work(request, catalog, gateway, progress, files_root)
+        result = await _work(request, catalog, gateway, progress, files_root, delay)
     except PegasusError as exc:
         log.warning("job %s failed: %s", request.job_id, exc)
         await _finish(gateway, request, progress, error=str(exc))
@@ -179,6 +198,7 @@ async def _work(
     gateway: JobGateway,
     progress: Progress,
     files_root: Path,
+    delay: float = 0.0,
 ) -> dict[str, Any]:
     folder = _claim_folder(request, files_root)
     entry = catalog.get(request.script)
@@ -186,6 +206,8 @@ async def _work(
         raise UsageError(f"this engine has no script named {request.script!r}")
 
     settings = read_settings(entry.script, request.parameters, request.tz)
+    if delay > 0:
+        await _wait_running(request.job_id, delay, progress)
     await progress.update(CHECKED_PERCENT)
 
     vehicles = await resolve_vehicles(gateway, settings.vehicle_ids, settings.group_ids)
@@ -218,6 +240,20 @@ async def _work(
         "files": files,
         "summary": entry.report.summary(rows, len(vehicles), settings),
     }
+
+
+async def _wait_running(job_id: str, delay: float, progress: Progress) -> None:
+    """Stay running for delay seconds, the progress rising to DELAY_PERCENT."""
+    log.info("job %s waits %.1f s before its work (--job-delay)", job_id, delay)
+    started = time.monotonic()
+    await progress.update(0)
+    while (left := started + delay - time.monotonic()) > 0:
+        await asyncio.sleep(min(DELAY_STEP, left))
+        waited = min(1.0, (time.monotonic() - started) / delay)
+        await progress.update(int(DELAY_PERCENT * waited))
+        await progress.keep_alive()
+    await progress.update(DELAY_PERCENT)
+    progress.start_work_at(DELAY_PERCENT)
 
 
 def _claim_folder(request: JobRequest, files_root: Path) -> Path:

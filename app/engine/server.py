@@ -48,8 +48,15 @@ SWEEP_EVERY = 3600.0  # seconds between removals of expired job folders
 class EngineState:
     """What the app holds while it runs."""
 
-    def __init__(self, files_root: Path, catalog: Catalog, sites: SitePolicy) -> None:
+    def __init__(
+        self,
+        files_root: Path,
+        catalog: Catalog,
+        sites: SitePolicy,
+        job_delay: float = 0.0,
+    ) -> None:
         self.files_root = files_root
+        self.job_delay = job_delay  # seconds each job waits before its work
         self.catalog = catalog
         self.sites = sites
         self.jobs = JobRegistry()
@@ -63,11 +70,15 @@ class EngineState:
 
 
 def create_app(
-    files_root: Path, catalog: Catalog | None = None, sites: SitePolicy | None = None
+    files_root: Path,
+    catalog: Catalog | None = None,
+    sites: SitePolicy | None = None,
+    job_delay: float = 0.0,
 ) -> Starlette:
     """The engine app, keeping its files under files_root.
 
-    It works for gateways on loopback, and for those sites allows.
+    It works for gateways on loopback, and for those sites allows. Each job
+    waits job_delay seconds, running, before its work (for tests).
     """
     try:
         files_root.mkdir(parents=True, exist_ok=True)
@@ -75,7 +86,9 @@ def create_app(
         raise LocalServerError(
             f"the engine cannot use {files_root} for its files: {exc.strerror or exc}"
         ) from exc
-    state = EngineState(files_root, catalog or Catalog.load(), sites or SitePolicy())
+    state = EngineState(
+        files_root, catalog or Catalog.load(), sites or SitePolicy(), job_delay
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -157,7 +170,13 @@ async def _post_job(request: Request) -> Response:
     log.info("job %s/%s accepted: %s", job.site_id, job.job_id, job.script)
     state.jobs.start(
         job.key,
-        run_job(job, state.catalog, state.client_for(job.site_url), state.files_root),
+        run_job(
+            job,
+            state.catalog,
+            state.client_for(job.site_url),
+            state.files_root,
+            state.job_delay,
+        ),
     )
     if state.catalog.get(job.script) is None:
         # The job still runs, only to tell the gateway it ends in error.

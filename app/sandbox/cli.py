@@ -22,6 +22,7 @@ from app.lifeline import add_watch_argument, exit_when_parent_dies
 from app.paths import data_dir
 from app.sandbox.clock import add_clock_arguments, clock_settings
 from app.sandbox.context import SandboxSettings
+from app.sandbox.faults import FaultSettings, settings_from_flags
 from app.sandbox.fleet import MAX_EXTRA_VEHICLES
 from app.sandbox.gateway import build_app
 from app.serve import serve
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PASSWORD_ENV = "PEGASUS_SANDBOX_PASSWORD"
 DEFAULT_PASSWORD = "demo"  # the documented, public sign-in of the demo
+DEFAULT_SESSION = 3600.0  # seconds a session lasts after its last use
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -70,9 +72,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-ttl",
         type=float,
-        default=3600.0,
         metavar="SECONDS",
-        help="how long a session lasts after its last use",
+        help="sessions end SECONDS after sign-in, however much they are used; an "
+        "expired token gets 401 (default: a session lasts an hour after its "
+        "last use). Engines' job tokens are not limited",
     )
     parser.add_argument(
         "--engine-check-every",
@@ -111,13 +114,77 @@ def configure(parser: argparse.ArgumentParser) -> None:
         'such as \'{"distanceunits": "mile", "language": "es"}\', in place of '
         "the demo's",
     )
+    add_fault_arguments(parser)
     add_clock_arguments(parser)
     add_watch_argument(parser)
 
 
+def add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """The faults the sandbox makes on purpose, for trying clients (none by
+    default). They spare the /api/sandbox/ routes and engines' calls."""
+    group = parser.add_argument_group(
+        "faults",
+        "made on purpose to try clients; none by default. They spare the "
+        "/api/sandbox/ routes and engines' calls. PUT /api/sandbox/faults "
+        "changes them while the sandbox runs (see app/sandbox/README.md)",
+    )
+    group.add_argument(
+        "--fault-latency",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait SECONDS before handling each /api request",
+    )
+    group.add_argument(
+        "--fault-5xx",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="answer this share (0 to 1) of /api requests with 503 instead of "
+        "handling them; never POST /api/login",
+    )
+    group.add_argument(
+        "--fault-drop-downloads",
+        type=int,
+        default=0,
+        metavar="BYTES",
+        help="cut the connection of a file download after BYTES bytes, once per "
+        "file, so the next try succeeds (0: never)",
+    )
+    group.add_argument(
+        "--fault-no-range",
+        action="store_true",
+        help="downloads ignore Range: always 200 and the whole file",
+    )
+    group.add_argument(
+        "--fault-malformed",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="answer this share (0 to 1) of GET /api/job_manager/:id with broken JSON",
+    )
+    group.add_argument(
+        "--fault-slow-create",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="POST /api/job_manager stores and sends the job, then waits "
+        "SECONDS before answering",
+    )
+    group.add_argument(
+        "--fault-seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the seed of the faults' random choices",
+    )
+
+
 def settings_from(args: argparse.Namespace) -> SandboxSettings:
     """Checked settings from the command line; UsageError says what is wrong."""
-    if not (math.isfinite(args.token_ttl) and args.token_ttl > 0):
+    if args.token_ttl is not None and not (
+        math.isfinite(args.token_ttl) and args.token_ttl > 0
+    ):
         raise UsageError("--token-ttl must be a positive number of seconds")
     password = _password(args.password)
     if not args.user or not password:
@@ -151,13 +218,29 @@ def settings_from(args: argparse.Namespace) -> SandboxSettings:
         engines=tuple(args.engine),
         seed=args.seed,
         site_id=args.site_id,
-        token_ttl=args.token_ttl,
+        token_ttl=args.token_ttl or DEFAULT_SESSION,
         engine_check_every=args.engine_check_every,
         engine_grace=args.engine_grace,
         job_stall=args.job_stall,
         clock=clock_settings(args),
         extra_vehicles=args.extra_vehicles,
         user_prefs=user_prefs(args.user_prefs),
+    )
+
+
+def fault_settings_from(args: argparse.Namespace) -> FaultSettings:
+    """The faults asked for on the command line; UsageError names a bad one."""
+    return settings_from_flags(
+        {
+            "latency": args.fault_latency,
+            "server_errors": args.fault_5xx,
+            "drop_downloads": args.fault_drop_downloads,
+            "no_range": args.fault_no_range,
+            "malformed": args.fault_malformed,
+            "slow_create": args.fault_slow_create,
+            "token_ttl": args.token_ttl,
+            "seed": args.fault_seed,
+        }
     )
 
 
@@ -204,6 +287,7 @@ def _password(given: str | None) -> str:
 
 def main(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    faults = fault_settings_from(args)
     if args.watch_stdin:
         exit_when_parent_dies()
 
@@ -215,7 +299,7 @@ def main(args: argparse.Namespace) -> int:
     )
     banner = f'Sign in with user "{settings.username}" and {shown}'
     serve(
-        lambda url: build_app(settings, url),
+        lambda url: build_app(settings, url, faults),
         name="sandbox",
         port=args.port,
         banner=banner,

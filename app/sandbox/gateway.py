@@ -3,7 +3,8 @@
 `build_app(settings, base_url)` opens the SQLite store, makes the fleet's
 tracks and returns a Starlette app serving the Pegasus API under /api.
 Collections, the version endpoint and rawdata are here; accounts, jobs and
-tasks have their own modules.
+tasks have their own modules. Every request passes through the fault
+middleware (faults.py), which counts it and makes the faults set.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -32,6 +34,13 @@ from app.sandbox.context import Sandbox, SandboxSettings
 from app.sandbox.engine_log import EngineLogRoutes
 from app.sandbox.engine_routes import EngineListRoutes
 from app.sandbox.engines import EngineLink
+from app.sandbox.faults import (
+    FaultMiddleware,
+    FaultRoutes,
+    Faults,
+    FaultSettings,
+    HideCutLog,
+)
 from app.sandbox.jobs import JobRoutes
 from app.sandbox.listing import lookup, page_of
 from app.sandbox.scheduler import ClockRoutes, TaskRunner
@@ -55,7 +64,9 @@ COLLECTIONS: dict[str, Records] = {
 }
 
 
-def open_sandbox(settings: SandboxSettings, base_url: str) -> Sandbox:
+def open_sandbox(
+    settings: SandboxSettings, base_url: str, faults: Faults | None = None
+) -> Sandbox:
     """The sandbox's parts, its store opened and its fleet ready."""
     store = Store(settings.db_path)
 
@@ -75,7 +86,9 @@ def open_sandbox(settings: SandboxSettings, base_url: str) -> Sandbox:
         base_url=base_url.rstrip("/"),
         site_id=site_id,
         store=store,
-        sessions=Sessions(store, settings.token_ttl),
+        sessions=Sessions(
+            store, settings.token_ttl, faults.session_limit if faults else lambda: None
+        ),
         engines=EngineLink(list(settings.engines)),
         tracks=FleetTracks(settings.seed, stopped_on),
         started_at=time.time(),
@@ -155,10 +168,18 @@ class FleetRoutes:
         return Response(body, media_type="application/json")
 
 
-def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
-    """The ASGI app of a sandbox gateway reachable at base_url."""
-    sandbox = open_sandbox(settings, base_url)
-    jobs = JobRoutes(sandbox)
+def build_app(
+    settings: SandboxSettings,
+    base_url: str,
+    fault_settings: FaultSettings | None = None,
+) -> Starlette:
+    """The ASGI app of a sandbox gateway reachable at base_url.
+
+    fault_settings: the faults it makes from the start (none by default).
+    """
+    faults = Faults(fault_settings)
+    sandbox = open_sandbox(settings, base_url, faults)
+    jobs = JobRoutes(sandbox, faults)
     jobs.fail_undispatched()
     watchdog = EngineWatchdog(
         sandbox.store,
@@ -168,6 +189,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         settings.job_stall,
     )
     runner = TaskRunner(sandbox, jobs, SandboxClock(settings.clock))
+    uvicorn_log, hide_cuts = logging.getLogger("uvicorn.error"), HideCutLog(faults)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -177,6 +199,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
             settings.db_path,
             sandbox.site_id,
         )
+        uvicorn_log.addFilter(hide_cuts)
         watching = asyncio.create_task(watchdog.run(), name="engine watchdog")
         scheduling = asyncio.create_task(runner.run(), name="task runner")
         try:
@@ -194,6 +217,7 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
                 await sandbox.engines.aclose()
             finally:
                 sandbox.store.close()
+                uvicorn_log.removeFilter(hide_cuts)
             log.info("sandbox gateway stopped")
 
     routes = [
@@ -204,9 +228,19 @@ def build_app(settings: SandboxSettings, base_url: str) -> Starlette:
         *ClockRoutes(sandbox, runner).routes(),
         *EngineLogRoutes(sandbox.engine_log, sandbox.sessions, sandbox.store).routes(),
         *EngineListRoutes(sandbox).routes(),
+        *FaultRoutes(
+            faults, lambda request: sandbox.sessions.check(request, write=True)
+        ).routes(),
     ]
+    counting = Middleware(
+        FaultMiddleware,
+        faults=faults,
+        routes=routes,
+        is_engine_call=sandbox.sessions.is_job_token,
+    )
     return Starlette(
         routes=routes,
+        middleware=[counting],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

@@ -8,25 +8,35 @@ done or error closes the job. An update is checked against the job and
 written in one transaction, after its whole body has arrived: an update
 that was still arriving when the job closed (a slow PUT beside the "done"
 one, or after the watchdog closed it) is refused with 409 and changes
-nothing. Files are streamed from the engine, and only the names the engine
-listed in `result.files` can be asked for.
+nothing. Files are streamed from the engine, whole or a byte range
+(relay.py), and only the names the engine listed in `result.files` can be
+asked for. Two faults (faults.py) act here: a create answered late, after
+its job is stored and sent, and a download cut once per file.
 """
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app.sandbox.context import Sandbox
 from app.sandbox.engine_log import token_owner
 from app.sandbox.engines import EngineError
+from app.sandbox.faults import Faults
 from app.sandbox.fleet import FLEET_TZ
 from app.sandbox.listing import page_of
+from app.sandbox.relay import (
+    FileRelay,
+    UnsatisfiableRangeError,
+    known_length,
+    unsatisfiable,
+    wanted_range,
+)
 from app.sandbox.sessions import Principal
 from app.sandbox.store import Store
 from app.sandbox.web import ApiError, json_object
@@ -89,9 +99,10 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
 class JobRoutes:
     """The job_manager endpoints of one sandbox."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, faults: Faults | None = None) -> None:
         self.sandbox = sandbox
         self.store = sandbox.store
+        self.faults = faults or Faults()
 
     def routes(self) -> list[Route]:
         return [
@@ -131,6 +142,15 @@ class JobRoutes:
         body = await json_object(request)
         script, engine, name, expires, args = self._checked_request(body)
         job = self.open_job(principal.user_id, script, engine, name, expires, args)
+
+        delay = self.faults.settings.slow_create
+        if delay > 0:
+            # The job exists and is on its way to the engine: a client that
+            # gives up now must find it rather than start another.
+            log.info(
+                "job %s answered after %.1f s (--fault-slow-create)", job["id"], delay
+            )
+            await asyncio.sleep(delay)
         return JSONResponse(job_view(job), status_code=201)
 
     def open_job(
@@ -336,13 +356,30 @@ class JobRoutes:
             log.warning("file %s of job %s: %s", name, job["id"], exc)
             raise ApiError(502, str(exc)) from exc
 
-        headers = {}
-        if "content-disposition" in upstream.headers:
-            headers["content-disposition"] = upstream.headers["content-disposition"]
-        return StreamingResponse(
-            _relay(upstream),
-            media_type=upstream.headers.get("content-type", "application/octet-stream"),
-            headers=headers,
+        return await self._relayed(request, job["id"], name, upstream)
+
+    async def _relayed(
+        self, request: Request, job_id: int, name: str, upstream: httpx.Response
+    ) -> Response:
+        """The engine's file answer passed on: whole, a range, maybe cut."""
+        total = known_length(upstream)
+        ranges = total is not None and not self.faults.settings.no_range
+        try:
+            wanted = wanted_range(request.headers, upstream) if ranges else None
+        except UnsatisfiableRangeError:
+            return await unsatisfiable(upstream)
+
+        length = wanted.length if wanted else total
+        cut_after = (
+            None if length is None else self.faults.cut_point(job_id, name, length)
+        )
+        log.debug("file %s of job %s: range %s", name, job_id, wanted)
+        return FileRelay(
+            upstream,
+            ranges=ranges,
+            wanted=wanted,
+            cut_after=cut_after,
+            on_cut=lambda sent: self.faults.cut_made(job_id, name, sent),
         )
 
 
@@ -386,12 +423,3 @@ def _merged_update(job: dict[str, Any], changes: dict[str, Any]) -> dict[str, An
         if changes["state"] in CLOSED_STATES:
             merged["done_at"] = merged["news_at"]
     return merged
-
-
-async def _relay(upstream: httpx.Response) -> AsyncIterator[bytes]:
-    """The engine's bytes as they come, closing its response at the end."""
-    try:
-        async for chunk in upstream.aiter_bytes():
-            yield chunk
-    finally:
-        await upstream.aclose()

@@ -1,6 +1,9 @@
 """Tokens of the sandbox: user sessions with sliding expiry, and job tokens.
 
-A user token lives `ttl` seconds after its last use, as on a gateway. A job
+A user token lives `ttl` seconds after its last use, as on a gateway, and
+no longer than the session limit from its sign-in when one is set (the
+--token-ttl fault, faults.py; read at each check, so a change applies to
+tokens already given). A job
 token is made for one job when it is dispatched: its engine may read with
 it, and update that job only, and only while the job is open (created or
 running); it stops working when the job is done or in error, or expires.
@@ -10,7 +13,9 @@ Tokens are 56 lowercase hex characters, and only their SHA-256 is stored.
 import hashlib
 import logging
 import secrets
+import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -42,9 +47,16 @@ def token_hash(token: str) -> str:
 class Sessions:
     """Issues and checks tokens against the store."""
 
-    def __init__(self, store: Store, default_ttl: float) -> None:
+    def __init__(
+        self,
+        store: Store,
+        default_ttl: float,
+        limit: Callable[[], float | None] = lambda: None,
+    ) -> None:
         self.store = store
         self.default_ttl = default_ttl
+        # Seconds from sign-in a user's token may live, if limited.
+        self.limit = limit
 
     def sign_in(self, user_id: int, ttl: float | None = None) -> str:
         """A new user token that expires `ttl` seconds after its last use."""
@@ -98,7 +110,7 @@ class Sessions:
         now = time.time()
         if row is None:
             raise ApiError(401, "the token is not valid on this gateway; sign in again")
-        if row["expires_at"] < now:
+        if row["expires_at"] < now or self._past_limit(row, now):
             self.store.delete_session(hashed)
             raise ApiError(401, "the session has expired; sign in again")
 
@@ -116,6 +128,22 @@ class Sessions:
         if write and principal.is_job:
             raise ApiError(401, "a job's token may read, and update its own job only")
         return principal
+
+    def is_job_token(self, request: Request) -> bool:
+        """Whether the request carries a job's token (an engine's call)."""
+        token = _token_of(request)
+        if not token:
+            return False
+        row = self.store.session(token_hash(token))
+        return row is not None and row["job_id"] is not None
+
+    def _past_limit(self, row: sqlite3.Row, now: float) -> bool:
+        # Job tokens live as long as their job is open: an engine's work
+        # must not fail because a user's session was made short.
+        limit = self.limit()
+        if limit is None or row["job_id"] is not None:
+            return False
+        return bool(now >= row["created_at"] + limit)
 
 
 def _token_of(request: Request) -> str:

@@ -18,15 +18,15 @@ Handler = Callable[[Request], Any]
 
 
 @contextlib.asynccontextmanager
-async def serving(routes: dict[str, Handler]) -> AsyncIterator[str]:
-    """Serve routes on a free loopback port for the duration; yield the URL."""
+async def serving(routes: dict[str, Handler], port: int = 0) -> AsyncIterator[str]:
+    """Serve routes on a loopback port (a free one by default); yield the URL."""
     app = Starlette(
         routes=[
             Route(path, handler, methods=["GET", "POST", "PUT"])
             for path, handler in routes.items()
         ]
     )
-    sock = bind_loopback(0)
+    sock = bind_loopback(port)
     config = uvicorn.Config(
         app, log_level="critical", lifespan="off", timeout_graceful_shutdown=1
     )
