@@ -30,6 +30,7 @@ from app.conformance_probes import broken_args, outside_probes, raw_get
 from app.errors import LocalServerError, UsageError
 from app.lint import lint_manifest
 from app.manifest import Manifest, Script, load_manifest
+from app.plurals import counted
 from app.validation import field_errors
 
 log = logging.getLogger(__name__)
@@ -149,12 +150,13 @@ def _manifest_checks(client: httpx.Client, engine: str) -> tuple[Manifest, Check
         shown = "; ".join(str(p) for p in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         return manifest, Check(
-            "manifest", False, f"{len(errors)} errors: {shown}{more}"
+            "manifest", False, f"{counted(len(errors), 'error')}: {shown}{more}"
         )
     return manifest, Check(
         "manifest",
         True,
-        f"{len(manifest.scripts)} scripts, no errors, {warnings} warnings",
+        f"{counted(len(manifest.scripts), 'script')}, no errors, "
+        f"{counted(warnings, 'warning')}",
     )
 
 

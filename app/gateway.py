@@ -255,9 +255,9 @@ class Gateway(GatewaySession):
         """POST a job_body() to the gateway's job_manager; the new job.
 
         The job is never created twice. A send refused before any
-        connection was made, or answered 429, surely made nothing: it is
-        sent again after a wait. A send that timed out, was cut off after
-        the request went out, or was answered 502/503/504 may have made
+        connection was made, or answered 429 or 503, surely made nothing: it
+        is sent again after a wait. A send that timed out, was cut off after
+        the request went out, or was answered 502/504 may have made
         the job: before any new send, the user's newest jobs are searched
         for it (app.job_lookup: same script, name, engine and parameters,
         created since just before the first send), and a job found is
@@ -476,5 +476,7 @@ class Gateway(GatewaySession):
 def _maybe_sent(error: NetworkError | BusyError) -> bool:
     """Whether a failed create may have reached the gateway all the same."""
     if isinstance(error, BusyError):
-        return error.status != 429  # a proxy's 502/504 may hide a done create
+        # 429 and 503 say the request was not taken on; a proxy's 502 or 504
+        # may hide a create the gateway finished.
+        return error.status not in (429, 503)
     return not never_sent(error)

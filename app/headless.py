@@ -399,6 +399,7 @@ async def _sign_in(
 ) -> None:
     if stack is not None:
         await gateway.login(stack.username, stack.password)
+        _sign_in_again_with(gateway, stack.username, stack.password)
         return
 
     token = args.token or os.environ.get(TOKEN_ENV)
@@ -417,6 +418,27 @@ async def _sign_in(
             raise UsageError(f"no password for {args.user}: set {PASSWORD_ENV}")
         password = getpass.getpass(f"password for {args.user}: ")
     await gateway.login(args.user, password)
+    _sign_in_again_with(gateway, args.user, password)
+
+
+def _sign_in_again_with(gateway: Gateway, user: str, password: str) -> None:
+    """Renew an expired session with the password already given, once asked.
+
+    A long report outlives a short session; with nobody to ask, the password
+    typed at the start signs in again (kept in memory for this run only).
+    A session opened with a token cannot be renewed: it ends the run.
+    """
+
+    async def renew() -> bool:
+        log.info("the session expired; signing in again as %s", user)
+        try:
+            await gateway.login(user, password)
+        except PegasusError as exc:
+            log.warning("could not sign in again: %s", exc)
+            return False
+        return True
+
+    gateway.reauthenticate = renew
 
 
 def _pick_script(catalog: Catalog, request: RunRequest) -> Script:

@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 LOOKUP_PAGE_SIZE = 50
 MAX_LOOKUP_PAGES = 4
 # A Date header has one-second steps, and the answer took time to come.
-CLOCK_MARGIN = 5.0
+# Kept small: a job of the same report and values created just before this
+# send (a run started moments earlier) must not be taken for this one.
+# TODO(jobs): a marker of our own in the create, echoed by the gateway,
+# would tell two such jobs apart for sure; the protocol documents none.
+CLOCK_MARGIN = 2.0
 # With no Date seen yet, the machine's clock is trusted this far.
 UNKNOWN_CLOCK_MARGIN = 600.0
 

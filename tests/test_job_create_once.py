@@ -193,6 +193,33 @@ async def test_a_refused_connection_is_sent_again_without_looking() -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_create_answered_503_is_sent_again_without_taking_an_earlier_job() -> (
+    None
+):
+    # A 503 says the gateway did not take the request on. The same report
+    # with the same values, run a moment earlier, must stay that run's job.
+    gateway_jobs = JobList(lambda n: None)
+    refused = {"n": 0}
+
+    async def job_manager(request: Request) -> Response:
+        if request.method == "POST" and refused["n"] == 0:
+            refused["n"] += 1
+            return JSONResponse({"message": "busy"}, status_code=503)
+        return await gateway_jobs.job_manager(request)
+
+    earlier = gateway_jobs.add(REQUEST, time.time() - 1)
+    async with (
+        serving({"/api/job_manager": job_manager}) as url,
+        Gateway(url, token=TOKEN, retry=QUICK) as gateway,
+    ):
+        job = await gateway.create_job(**REQUEST)
+
+    assert job.id != earlier["id"]
+    assert len(gateway_jobs.jobs) == 2
+    assert gateway_jobs.lists == 0
+
+
+@pytest.mark.asyncio
 async def test_a_create_given_up_on_says_the_job_may_exist() -> None:
     gateway_jobs = JobList(lambda n: "before")
     quick_end = RetryPolicy(first_delay=0.01, max_delay=0.05, deadline=0.5)

@@ -43,6 +43,7 @@ from app.history import (
 )
 from app.jobs import Job, follow
 from app.local_stack import DEMO_USER
+from app.plurals import counted
 from app.polling import Pacer
 from app.settings import MODE_DEMO, MODE_GATEWAY, Settings
 
@@ -211,7 +212,9 @@ class JobsController(QObject):
                 if path is not None:
                     self._panel.file_downloaded(download.job_id, download.name, path)
         if entries:
-            log.info("%d jobs of %s shown from the history", len(entries), who)
+            log.info(
+                "%s of %s shown from the history", counted(len(entries), "job"), who
+            )
 
     def _show_kept(self, entry: JobEntry) -> None:
         job = entry.job
