@@ -283,15 +283,16 @@ def test_only_files_in_the_result_can_be_fetched(
     assert sneaky.status_code == 404
 
 
-def test_an_engine_failing_a_file_is_a_502(
+def test_a_file_the_engine_no_longer_has_is_a_404_not_a_502(
     user: httpx.Client, engine: RecordingEngine
 ) -> None:
+    # A 404 tells a client to stop; a 502 would have it try again for minutes.
     job = finished_job(user, engine, ["lost.csv"])
 
     response = user.get(f"/api/job_manager/{job['id']}/lost.csv")
 
-    assert response.status_code == 502
-    assert "404" in response.json()["message"]
+    assert response.status_code == 404
+    assert "no longer has the file 'lost.csv'" in response.json()["message"]
 
 
 def test_jobs_are_listed_newest_first(

@@ -118,7 +118,8 @@ class EngineLink:
             await response.aclose()
             raise EngineError(
                 f"the engine {engine} answered HTTP {response.status_code} "
-                f"for the file {name} of job {job_id}{_detail(response)}"
+                f"for the file {name} of job {job_id}{_detail(response)}",
+                status=response.status_code,
             )
         return response
 

@@ -354,6 +354,12 @@ class JobRoutes:
             )
         except EngineError as exc:
             log.warning("file %s of job %s: %s", name, job["id"], exc)
+            if exc.status == 404:
+                # Gone for good: a 502 would have clients wait and ask again.
+                raise ApiError(
+                    404,
+                    f"the engine no longer has the file {name!r} of job {job['id']}",
+                ) from exc
             raise ApiError(502, str(exc)) from exc
 
         return await self._relayed(request, job["id"], name, upstream)
